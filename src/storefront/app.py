@@ -1,0 +1,45 @@
+"""The application factory and the lifespan that owns engines and clients."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from storefront import __version__
+from storefront.catalog.endpoints import router as catalog_router
+from storefront.config import Settings, get_settings
+from storefront.db.engine import create_database
+from storefront.health.endpoints import router as health_router
+from storefront.logging import configure_logging
+from storefront.web.exception_handlers import install_exception_handlers
+from storefront.web.middleware import RequestContextMiddleware
+from storefront.web.responses import JSONResponse
+
+CONSUMER_PREFIX = "/api/consumer"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = create_database(settings)
+        try:
+            yield
+        finally:
+            await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Storefront",
+        version=__version__,
+        summary="Catalog, stock and orders between a Zoho ERP and a shoppers' app.",
+        lifespan=lifespan,
+        default_response_class=JSONResponse,
+    )
+    app.state.settings = settings
+    install_exception_handlers(app)
+    app.include_router(health_router)
+    app.include_router(catalog_router, prefix=CONSUMER_PREFIX)
+    app.add_middleware(RequestContextMiddleware)
+    return app

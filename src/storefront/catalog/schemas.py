@@ -1,0 +1,56 @@
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFilters:
+    category: str | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductView:
+    """A product as shoppers see it: sellable stock, never below zero, at the consumer price."""
+
+    id: str
+    erp_item_id: str
+    sku: str | None
+    name: str
+    description: str | None
+    category: str | None
+    price: Decimal
+    currency: str
+    stock: int
+    image_url: str | None
+    updated_at: datetime
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "erp_item_id": self.erp_item_id,
+            "sku": self.sku,
+            "name": self.name,
+            "description": self.description,
+            "category": self.category,
+            "price": self.price,
+            "currency": self.currency,
+            "stock": self.stock,
+            "in_stock": self.in_stock,
+            "image_url": self.image_url,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryView:
+    name: str
+    product_count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "product_count": self.product_count}

@@ -1,0 +1,87 @@
+"""The `storefront` command."""
+
+import asyncio
+import os
+import secrets
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from storefront.config import get_settings
+from storefront.db.engine import create_database
+from storefront.db.migrate import upgrade
+from storefront.logging import configure_logging, redact
+
+cli = typer.Typer(
+    help="Storefront: catalog, stock and orders between a Zoho ERP and a shoppers' app.", no_args_is_help=True
+)
+console = Console()
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply database migrations up to the latest schema."""
+    settings = get_settings()
+    upgrade(settings.database_url)
+    console.print(f"[green]Migrated[/green] {redact(settings.database_url)}")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API (run `storefront migrate` first)."""
+    uvicorn.run(
+        "storefront.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@cli.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    products: Annotated[int, typer.Option(min=10, max=100_000, help="Demo catalog size.")] = 1000,
+) -> None:
+    """Run the embedded default: a SQLite file, the demo catalog, everything in one process."""
+    from storefront.demo.loader import load_demo_catalog
+
+    os.environ.setdefault("STOREFRONT_ADMIN_TOKEN", "demo-" + secrets.token_urlsafe(12))
+    get_settings.cache_clear()
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    upgrade(settings.database_url)
+
+    async def load() -> int:
+        database = create_database(settings)
+        try:
+            return await load_demo_catalog(database, settings.price_list, products)
+        finally:
+            await database.dispose()
+
+    count = asyncio.run(load())
+    base = f"http://{host}:{port}"
+    console.print(f"[green]Demo catalog loaded:[/green] {count} items into {redact(settings.database_url)}")
+    console.print(f"  Products   {base}/api/consumer/products")
+    console.print(f"  Categories {base}/api/consumer/categories")
+    console.print(f"  API docs   {base}/docs")
+    token = settings.admin_token.get_secret_value() if settings.admin_token else ""
+    console.print(f"  Admin token (operator endpoints): {token}")
+    uvicorn.run(
+        "storefront.app:create_app", factory=True, host=host, port=port, log_level="warning", access_log=False
+    )
+
+
+def main() -> None:
+    cli()

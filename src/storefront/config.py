@@ -1,0 +1,63 @@
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def normalize_database_url(url: str) -> str:
+    """Map plain driver URLs to the async drivers the service runs on."""
+    for plain, async_prefix in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return async_prefix + url[len(plain) :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STOREFRONT_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./storefront.db"
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    redis_url: str | None = None
+    admin_token: SecretStr | None = None
+
+    erp: Literal["emulator", "zoho"] = "emulator"
+    zoho_accounts_url: str = "https://accounts.zoho.com"
+    zoho_api_url: str = "https://www.zohoapis.com/inventory/v1"
+    zoho_client_id: str = "emulator"
+    zoho_client_secret: SecretStr = SecretStr("emulator")
+    zoho_refresh_token: SecretStr = SecretStr("emulator")
+    zoho_organization_id: str = "1"
+    zoho_webhook_secret: SecretStr | None = None
+    zoho_requests_per_minute: int = Field(default=90, ge=1)
+
+    price_list: str = "consumer_iqd"
+    sync_interval_seconds: float = Field(default=300.0, ge=0)
+    run_background_tasks: bool = True
+
+    log_level: str = "INFO"
+    log_json: bool | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _empty_redis_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,22 @@
+"""Every table, imported in one place for migrations and metadata."""
+
+from storefront.catalog.models import Category, PriceList, Product, ProductPrice
+from storefront.db.base import Base
+from storefront.events.models import Event
+from storefront.orders.models import IdempotencyRecord, Order, OrderLine, OrderPush
+from storefront.sync.models import SyncRun, WebhookDelivery
+
+__all__ = [
+    "Base",
+    "Category",
+    "Event",
+    "IdempotencyRecord",
+    "Order",
+    "OrderLine",
+    "OrderPush",
+    "PriceList",
+    "Product",
+    "ProductPrice",
+    "SyncRun",
+    "WebhookDelivery",
+]

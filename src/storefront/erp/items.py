@@ -1,0 +1,98 @@
+"""Defensive parsing of Zoho item JSON into the fields our mirror keeps."""
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ErpItem:
+    erp_item_id: str
+    name: str
+    sku: str | None
+    description: str | None
+    category_name: str | None
+    category_id: str | None
+    image_url: str | None
+    is_active: bool
+    stock_on_hand: int
+    available_stock: int
+    actual_available_stock: int
+    rate: Decimal | None
+    modified_at: datetime | None
+
+
+def parse_quantity(value: Any) -> int:
+    """Stock figures arrive as numbers, strings, blanks or negatives; fractions round down."""
+    if value is None or isinstance(value, bool):
+        return 0
+    try:
+        number = float(str(value).replace(",", "").strip() or 0)
+    except ValueError:
+        return 0
+    if not math.isfinite(number):
+        return 0
+    return math.floor(number)
+
+
+def parse_money(value: Any) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
+
+
+def parse_zoho_time(value: Any) -> datetime | None:
+    """Zoho writes 2023-11-18T02:02:51-0800; accept ISO variants too. Always UTC."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip()
+    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z"):
+        try:
+            return datetime.strptime(text, fmt).astimezone(UTC)
+        except ValueError:
+            continue
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def format_zoho_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def parse_item(raw: dict[str, Any]) -> ErpItem:
+    item_id = _text(raw.get("item_id"))
+    if item_id is None:
+        raise ValueError("item without item_id")
+    actual = raw.get("actual_available_stock")
+    available = raw.get("available_stock")
+    return ErpItem(
+        erp_item_id=item_id,
+        name=_text(raw.get("name")) or item_id,
+        sku=_text(raw.get("sku")),
+        description=_text(raw.get("description")),
+        category_name=_text(raw.get("category_name")),
+        category_id=_text(raw.get("category_id")),
+        image_url=_text(raw.get("image_url")),
+        is_active=str(raw.get("status", "active")).lower() == "active",
+        stock_on_hand=parse_quantity(raw.get("stock_on_hand")),
+        available_stock=parse_quantity(available if available is not None else actual),
+        actual_available_stock=parse_quantity(actual if actual is not None else available),
+        rate=parse_money(raw.get("rate")),
+        modified_at=parse_zoho_time(raw.get("last_modified_time")),
+    )

@@ -1,0 +1,57 @@
+"""Render every error, ours and the framework's, in the one error envelope."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from storefront.web.errors import StorefrontError
+from storefront.web.responses import error
+
+_HTTP_CODES = {
+    400: ("bad_request", "The request could not be understood."),
+    401: ("unauthorized", "A valid admin token is required."),
+    403: ("forbidden", "This operation is not allowed."),
+    404: ("not_found", "The resource was not found."),
+    405: ("method_not_allowed", "The method is not allowed on this resource."),
+    413: ("payload_too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "The request body must be JSON."),
+    429: ("rate_limited", "Too many requests."),
+}
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for problem in exc.errors():
+        details.append(
+            {
+                "loc": [str(part) for part in problem.get("loc", ())],
+                "message": problem.get("msg", "invalid value"),
+                "type": problem.get("type", "value_error"),
+            }
+        )
+    return details
+
+
+async def storefront_error_handler(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StorefrontError)
+    return error(exc.status_code, exc.code, exc.message, exc.details)
+
+
+async def validation_error_handler(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return error(422, "validation_error", "The request is invalid.", _validation_details(exc))
+
+
+async def http_error_handler(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code, message = _HTTP_CODES.get(exc.status_code, ("http_error", "The request failed."))
+    return error(exc.status_code, code, message, headers=exc.headers)
+
+
+def install_exception_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StorefrontError, storefront_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)
