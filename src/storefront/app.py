@@ -11,6 +11,12 @@ from storefront.config import Settings, get_settings
 from storefront.db.engine import create_database
 from storefront.health.endpoints import router as health_router
 from storefront.logging import configure_logging
+from storefront.orders.endpoints import consumer_router as orders_consumer_router
+from storefront.orders.endpoints import tds_router as orders_tds_router
+from storefront.metrics.collectors import instrument_pools
+from storefront.metrics.endpoints import router as metrics_router
+from storefront.metrics.exposition import mark_this_process_dead
+from storefront.metrics.middleware import HTTPMetricsMiddleware
 from storefront.web.exception_handlers import install_exception_handlers
 from storefront.web.middleware import RequestContextMiddleware
 from storefront.web.responses import JSONResponse
@@ -25,10 +31,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = create_database(settings)
+        instrument_pools(app.state.db)
         try:
             yield
         finally:
             await app.state.db.dispose()
+            mark_this_process_dead()
 
     app = FastAPI(
         title="Storefront",
@@ -41,5 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_exception_handlers(app)
     app.include_router(health_router)
     app.include_router(catalog_router, prefix=CONSUMER_PREFIX)
+    app.include_router(orders_consumer_router, prefix=CONSUMER_PREFIX)
+    app.include_router(orders_tds_router, prefix="/api/tds")
+    app.include_router(metrics_router)
+    app.add_middleware(HTTPMetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

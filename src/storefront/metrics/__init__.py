@@ -1,0 +1,41 @@
+"""Prometheus metrics: the metric objects every component increments, and `GET /metrics`."""
+
+from storefront.metrics.registry import (
+    CACHE_ERRORS,
+    CACHE_HITS,
+    CACHE_MISSES,
+    CACHE_STALE,
+    DB_POOL_CHECKED_OUT,
+    DB_POOL_OVERFLOW,
+    DB_POOL_SIZE,
+    ERP_BUDGET_REMAINING,
+    ERP_CALLS,
+    HTTP_REQUEST_DURATION,
+    HTTP_REQUESTS,
+    ORDERS_PLACED,
+    PUSH_ATTEMPTS,
+    SYNC_DURATION,
+    SYNC_ITEMS,
+    SYNC_RUNS,
+    is_multiprocess,
+)
+
+__all__ = [
+    "CACHE_ERRORS",
+    "CACHE_HITS",
+    "CACHE_MISSES",
+    "CACHE_STALE",
+    "DB_POOL_CHECKED_OUT",
+    "DB_POOL_OVERFLOW",
+    "DB_POOL_SIZE",
+    "ERP_BUDGET_REMAINING",
+    "ERP_CALLS",
+    "HTTP_REQUESTS",
+    "HTTP_REQUEST_DURATION",
+    "ORDERS_PLACED",
+    "PUSH_ATTEMPTS",
+    "SYNC_DURATION",
+    "SYNC_ITEMS",
+    "SYNC_RUNS",
+    "is_multiprocess",
+]
