@@ -1,0 +1,72 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from storefront.db.session import ReadSession, write_session
+from storefront.orders.idempotency import answer_once
+from storefront.orders.repository import ACCEPTED, CANCELLED, CONFIRMED, FAILED
+from storefront.orders.schemas import PlaceOrderIn
+from storefront.orders.service import OrderService, order_hooks
+from storefront.web.auth import require_admin
+from storefront.web.pagination import Page, page_meta, page_params
+from storefront.web.responses import JSONResponse, success, success_body
+
+# Committed before the response is sent: an accepted order is durable before the shopper hears of it.
+CommittedWriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$"),
+]
+
+consumer_router = APIRouter(tags=["orders"])
+tds_router = APIRouter(tags=["orders"], dependencies=[Depends(require_admin)])
+
+
+def _service(request: Request, session: AsyncSession) -> OrderService:
+    return OrderService(session, request.app.state.settings.price_list, order_hooks(request.app))
+
+
+@consumer_router.post("/orders", status_code=201, summary="Place an order (stock reserved, sent to the ERP)")
+async def place_order(
+    request: Request,
+    order_in: PlaceOrderIn,
+    session: CommittedWriteSession,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    service = _service(request, session)
+
+    async def place() -> tuple[int, dict[str, Any]]:
+        order = await service.place(order_in)
+        return 201, success_body(order.to_dict())
+
+    status_code, body = await answer_once(
+        session, "consumer.orders", idempotency_key, order_in.model_dump(mode="json"), place
+    )
+    return JSONResponse(body, status_code=status_code)
+
+
+@consumer_router.get("/orders/{order_id}", summary="One order, by its id")
+async def get_order(request: Request, session: ReadSession, order_id: str) -> Response:
+    order = await _service(request, session).get(order_id)
+    return success(order.to_dict())
+
+
+@tds_router.get("/orders", summary="Orders with their ERP push progress (operator)")
+async def list_orders(
+    request: Request,
+    session: ReadSession,
+    page: Annotated[Page, Depends(page_params)],
+    status: Annotated[str | None, Query(pattern=f"^({ACCEPTED}|{CONFIRMED}|{FAILED}|{CANCELLED})$")] = None,
+) -> Response:
+    views, has_more = await _service(request, session).repository.list_with_pushes(
+        status, page.skip, page.limit
+    )
+    return success([view.to_dict() for view in views], page_meta(page, len(views), has_more))
+
+
+@tds_router.post("/orders/{order_id}/retry", summary="Send a failed order to the ERP again (operator)")
+async def retry_order(request: Request, session: CommittedWriteSession, order_id: str) -> Response:
+    order = await _service(request, session).retry(order_id)
+    return success(order.to_dict())

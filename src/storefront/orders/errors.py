@@ -1,0 +1,33 @@
+"""Order errors, each with the HTTP status and code it is answered with."""
+
+from storefront.web.errors import Conflict, NotFound, Unprocessable
+
+
+class UnsellableLines(Unprocessable):
+    code = "unsellable_lines"
+    message = "Some lines name products that are unknown, inactive, not priced or repeated."
+
+
+class PriceChanged(Conflict):
+    code = "price_changed"
+    message = "Some prices changed since they were shown; the current prices are in details."
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient_stock"
+    message = "Not enough stock for some lines; nothing was reserved."
+
+
+class IdempotencyKeyReused(Unprocessable):
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used with a different request body."
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+    message = "The order was not found."
+
+
+class OrderNotRetryable(Conflict):
+    code = "order_not_retryable"
+    message = "Only an order whose push failed can be retried."

@@ -1,0 +1,193 @@
+"""Price a basket from the database: today's consumer prices, sellable stock, totals, and what is wrong.
+
+`quote` reads without locking anything; it is what a cart screen shows. Placing an order
+(`OrderService.place`) quotes the same way, then reserves stock atomically.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal, Protocol
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storefront.catalog.models import PriceList, Product, ProductPrice
+
+LineProblem = Literal[
+    "unknown", "inactive", "unpriced", "duplicate", "out_of_stock", "short", "price_changed"
+]
+# Problems that make a line impossible to order at any price or stock level.
+UNSELLABLE: frozenset[LineProblem] = frozenset({"unknown", "inactive", "unpriced", "duplicate"})
+
+
+class LineRequest(Protocol):
+    """One basket line as the shopper sent it (`OrderLineIn` is one)."""
+
+    @property
+    def product_id(self) -> str: ...
+
+    @property
+    def quantity(self) -> int: ...
+
+    @property
+    def unit_price(self) -> Decimal | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PricedProduct:
+    id: uuid.UUID
+    erp_item_id: str
+    sku: str | None
+    name: str
+    is_active: bool
+    price: Decimal | None
+    available: int
+
+
+@dataclass(slots=True)
+class QuotedLine:
+    index: int
+    product_ref: str
+    quantity: int
+    given_price: Decimal | None
+    product: PricedProduct | None
+    problems: list[LineProblem] = field(default_factory=list)
+
+    @property
+    def unit_price(self) -> Decimal | None:
+        return self.product.price if self.product is not None else None
+
+    @property
+    def line_total(self) -> Decimal | None:
+        return self.unit_price * self.quantity if self.unit_price is not None else None
+
+    @property
+    def available(self) -> int:
+        return max(self.product.available, 0) if self.product is not None else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        product = self.product
+        return {
+            "line": self.index,
+            "product_id": str(product.id) if product else self.product_ref,
+            "erp_item_id": product.erp_item_id if product else None,
+            "sku": product.sku if product else None,
+            "name": product.name if product else None,
+            "quantity": self.quantity,
+            "unit_price": self.unit_price,
+            "line_total": self.line_total,
+            "available": self.available,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    price_list_id: int | None
+    currency: str | None
+    lines: list[QuotedLine]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.line_total or Decimal(0) for line in self.lines), Decimal(0))
+
+    @property
+    def ok(self) -> bool:
+        return all(not line.problems for line in self.lines)
+
+    def with_problem(self, *problems: LineProblem) -> list[QuotedLine]:
+        return [line for line in self.lines if any(p in line.problems for p in problems)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "currency": self.currency,
+            "total": self.total,
+            "ok": self.ok,
+            "lines": [line.to_dict() for line in self.lines],
+        }
+
+
+def _as_uuid(ref: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(ref)
+    except ValueError:
+        return None
+
+
+async def _price_list(session: AsyncSession, code: str) -> tuple[int, str] | None:
+    row = (
+        await session.execute(select(PriceList.id, PriceList.currency).where(PriceList.code == code))
+    ).first()
+    return (row.id, row.currency) if row is not None else None
+
+
+async def load_products(
+    session: AsyncSession, price_list_id: int | None, refs: Sequence[str]
+) -> dict[str, PricedProduct]:
+    """Products by our id or ERP item id, keyed by the ref that found them, priced on the list."""
+    ids = [u for u in (_as_uuid(ref) for ref in refs) if u is not None]
+    price_join = and_(ProductPrice.product_id == Product.id, ProductPrice.price_list_id == price_list_id)
+    query = (
+        select(
+            Product.id,
+            Product.erp_item_id,
+            Product.sku,
+            Product.name,
+            Product.is_active,
+            ProductPrice.price,
+            (Product.erp_actual_available_stock - Product.reserved_stock).label("available"),
+        )
+        .outerjoin(ProductPrice, price_join)
+        .where(or_(Product.id.in_(ids), Product.erp_item_id.in_(list(refs))))
+    )
+    by_ref: dict[str, PricedProduct] = {}
+    for row in (await session.execute(query)).all():
+        product = PricedProduct(
+            id=row.id,
+            erp_item_id=row.erp_item_id,
+            sku=row.sku,
+            name=row.name,
+            is_active=row.is_active,
+            price=row.price if price_list_id is not None else None,
+            available=int(row.available),
+        )
+        by_ref[str(product.id)] = product
+        by_ref[product.erp_item_id] = product
+    return {ref: by_ref[_canonical(ref)] for ref in refs if _canonical(ref) in by_ref}
+
+
+def _canonical(ref: str) -> str:
+    as_uuid = _as_uuid(ref)
+    return str(as_uuid) if as_uuid is not None else ref
+
+
+async def quote(session: AsyncSession, price_list_code: str, lines: Sequence[LineRequest]) -> Quote:
+    """Current prices, sellable stock and totals for these lines, with each line's problems."""
+    price_list = await _price_list(session, price_list_code)
+    price_list_id, currency = price_list if price_list is not None else (None, None)
+    products = await load_products(session, price_list_id, [line.product_id for line in lines])
+    quoted: list[QuotedLine] = []
+    seen: set[uuid.UUID] = set()
+    for index, line in enumerate(lines):
+        product = products.get(line.product_id)
+        entry = QuotedLine(index, line.product_id, line.quantity, line.unit_price, product)
+        quoted.append(entry)
+        if product is None:
+            entry.problems.append("unknown")
+            continue
+        if product.id in seen:
+            entry.problems.append("duplicate")
+        seen.add(product.id)
+        if not product.is_active:
+            entry.problems.append("inactive")
+        if product.price is None:
+            entry.problems.append("unpriced")
+        elif line.unit_price is not None and line.unit_price != product.price:
+            entry.problems.append("price_changed")
+        if product.available <= 0:
+            entry.problems.append("out_of_stock")
+        elif product.available < line.quantity:
+            entry.problems.append("short")
+    return Quote(price_list_id=price_list_id, currency=currency, lines=quoted)

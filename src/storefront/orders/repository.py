@@ -1,0 +1,184 @@
+"""The SQL of orders, their lines and their pushes to the ERP."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storefront.orders.models import Order, OrderLine, OrderPush
+from storefront.orders.schemas import OrderLineView, OrderView, PushView
+
+ACCEPTED = "accepted"
+CONFIRMED = "confirmed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+
+PUSH_PENDING = "pending"
+PUSH_DONE = "done"
+PUSH_FAILED = "failed"
+
+
+def _order_view(order: Any, lines: Sequence[Any]) -> OrderView:
+    return OrderView(
+        id=str(order.id),
+        number=order.number,
+        status=order.status,
+        customer_name=order.customer_name,
+        customer_email=order.customer_email,
+        customer_phone=order.customer_phone,
+        notes=order.notes,
+        currency=order.currency,
+        total=order.total,
+        lines=[
+            OrderLineView(
+                line_no=line.line_no,
+                product_id=str(line.product_id),
+                erp_item_id=line.erp_item_id,
+                sku=line.sku,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                line_total=line.line_total,
+            )
+            for line in lines
+        ],
+        erp_salesorder_id=order.erp_salesorder_id,
+        erp_salesorder_number=order.erp_salesorder_number,
+        created_at=order.created_at,
+        confirmed_at=order.confirmed_at,
+        failed_at=order.failed_at,
+    )
+
+
+_ORDER_COLUMNS = (
+    Order.id,
+    Order.number,
+    Order.status,
+    Order.customer_name,
+    Order.customer_email,
+    Order.customer_phone,
+    Order.notes,
+    Order.currency,
+    Order.total,
+    Order.erp_salesorder_id,
+    Order.erp_salesorder_number,
+    Order.erp_contact_id,
+    Order.created_at,
+    Order.confirmed_at,
+    Order.failed_at,
+)
+_LINE_COLUMNS = (
+    OrderLine.order_id,
+    OrderLine.line_no,
+    OrderLine.product_id,
+    OrderLine.erp_item_id,
+    OrderLine.sku,
+    OrderLine.name,
+    OrderLine.quantity,
+    OrderLine.unit_price,
+    OrderLine.line_total,
+)
+
+
+class OrderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, order: dict[str, Any], lines: list[dict[str, Any]], now: datetime) -> None:
+        """The order, its lines and its push intent, in the caller's transaction."""
+        await self.session.execute(insert(Order), [order])
+        await self.session.execute(insert(OrderLine), lines)
+        await self.session.execute(
+            insert(OrderPush),
+            [
+                {
+                    "order_id": order["id"],
+                    "status": PUSH_PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
+        )
+
+    async def get(self, order_id: uuid.UUID) -> OrderView | None:
+        order = (await self.session.execute(select(*_ORDER_COLUMNS).where(Order.id == order_id))).first()
+        if order is None:
+            return None
+        lines = (
+            await self.session.execute(
+                select(*_LINE_COLUMNS).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no)
+            )
+        ).all()
+        return _order_view(order, lines)
+
+    async def get_for_update(self, order_id: uuid.UUID) -> Any:
+        query = select(*_ORDER_COLUMNS).where(Order.id == order_id).with_for_update()
+        return (await self.session.execute(query)).first()
+
+    async def line_quantities(self, order_id: uuid.UUID) -> dict[uuid.UUID, int]:
+        rows = await self.session.execute(
+            select(OrderLine.product_id, OrderLine.quantity).where(OrderLine.order_id == order_id)
+        )
+        return {product_id: quantity for product_id, quantity in rows.all()}
+
+    async def lines(self, order_id: uuid.UUID) -> Sequence[Any]:
+        query = select(*_LINE_COLUMNS).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no)
+        return (await self.session.execute(query)).all()
+
+    async def set_status(self, order_id: uuid.UUID, expected: str, **values: Any) -> bool:
+        result = await self.session.execute(
+            update(Order)
+            .where(Order.id == order_id, Order.status == expected)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def list_with_pushes(
+        self, status: str | None, skip: int, limit: int
+    ) -> tuple[list[PushView], bool]:
+        query = select(
+            *_ORDER_COLUMNS,
+            OrderPush.status.label("push_status"),
+            OrderPush.attempts,
+            OrderPush.last_error,
+            OrderPush.next_attempt_at,
+        ).join(OrderPush, OrderPush.order_id == Order.id)
+        if status is not None:
+            query = query.where(Order.status == status)
+        query = query.order_by(Order.created_at.desc(), Order.id).offset(skip).limit(limit + 1)
+        rows = (await self.session.execute(query)).all()
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        ids = [row.id for row in rows]
+        lines_by_order: dict[uuid.UUID, list[Any]] = {order_id: [] for order_id in ids}
+        if ids:
+            line_rows = await self.session.execute(
+                select(*_LINE_COLUMNS)
+                .where(OrderLine.order_id.in_(ids))
+                .order_by(OrderLine.order_id, OrderLine.line_no)
+            )
+            for line in line_rows.all():
+                lines_by_order[line.order_id].append(line)
+        views = [
+            PushView(
+                order=_order_view(row, lines_by_order[row.id]),
+                push_status=row.push_status,
+                attempts=row.attempts,
+                last_error=row.last_error,
+                next_attempt_at=row.next_attempt_at,
+            )
+            for row in rows
+        ]
+        return views, has_more
+
+    async def count(self, status: str | None) -> int:
+        query = select(func.count()).select_from(Order)
+        if status is not None:
+            query = query.where(Order.status == status)
+        return int((await self.session.execute(query)).scalar_one())

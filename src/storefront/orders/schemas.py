@@ -1,0 +1,140 @@
+"""What a shopper sends to place an order, and how an order reads back."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+
+MAX_LINES = 100
+MAX_QUANTITY = 1000
+
+ProductRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class CustomerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    email: EmailStr
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+
+
+class OrderLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: ProductRef = Field(description="Our product id or the ERP item id.")
+    quantity: int = Field(ge=1, le=MAX_QUANTITY, strict=True)
+    unit_price: Decimal | None = Field(
+        default=None,
+        ge=0,
+        max_digits=18,
+        decimal_places=4,
+        allow_inf_nan=False,
+        description="The price the shopper saw; when it differs from today's, the order is refused.",
+    )
+
+
+class PlaceOrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer: CustomerIn
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _each_product_once(self) -> "PlaceOrderIn":
+        seen: dict[str, int] = {}
+        for index, line in enumerate(self.lines):
+            if line.product_id in seen:
+                raise ValueError(
+                    f"lines {seen[line.product_id]} and {index} name the same product {line.product_id}"
+                )
+            seen[line.product_id] = index
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineView:
+    line_no: int
+    product_id: str
+    erp_item_id: str
+    sku: str | None
+    name: str
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "line_no": self.line_no,
+            "product_id": self.product_id,
+            "erp_item_id": self.erp_item_id,
+            "sku": self.sku,
+            "name": self.name,
+            "quantity": self.quantity,
+            "unit_price": self.unit_price,
+            "line_total": self.line_total,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    id: str
+    number: str
+    status: str
+    customer_name: str
+    customer_email: str
+    customer_phone: str | None
+    notes: str | None
+    currency: str
+    total: Decimal
+    lines: list[OrderLineView]
+    erp_salesorder_id: str | None
+    erp_salesorder_number: str | None
+    created_at: datetime
+    confirmed_at: datetime | None
+    failed_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "status": self.status,
+            "customer": {
+                "name": self.customer_name,
+                "email": self.customer_email,
+                "phone": self.customer_phone,
+            },
+            "notes": self.notes,
+            "currency": self.currency,
+            "total": self.total,
+            "lines": [line.to_dict() for line in self.lines],
+            "erp_salesorder_id": self.erp_salesorder_id,
+            "erp_salesorder_number": self.erp_salesorder_number,
+            "created_at": self.created_at,
+            "confirmed_at": self.confirmed_at,
+            "failed_at": self.failed_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PushView:
+    """An order as the operator sees it: with its push's progress."""
+
+    order: OrderView
+    push_status: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.order.to_dict()
+        data["push"] = {
+            "status": self.push_status,
+            "attempts": self.attempts,
+            "last_error": self.last_error,
+            "next_attempt_at": self.next_attempt_at,
+        }
+        return data

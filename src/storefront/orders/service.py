@@ -1,0 +1,259 @@
+"""Placing orders: server-side prices, atomic reservations, the push intent, all in one transaction.
+
+The service never commits. The caller's write session commits once; what must only happen
+after that (fresh catalog reads, waking the push worker) is queued with `after_commit`.
+"""
+
+import inspect
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storefront.db.base import utcnow
+from storefront.db.session import after_commit
+from storefront.orders.errors import (
+    InsufficientStock,
+    OrderNotFound,
+    OrderNotRetryable,
+    PriceChanged,
+    UnsellableLines,
+)
+from storefront.orders.models import OrderPush
+from storefront.orders.pricing import UNSELLABLE, Quote, QuotedLine, quote
+from storefront.orders.repository import (
+    ACCEPTED,
+    FAILED,
+    PUSH_FAILED,
+    PUSH_PENDING,
+    OrderRepository,
+)
+from storefront.orders.reservations import release, reserve
+from storefront.orders.schemas import OrderView, PlaceOrderIn
+
+CATALOG = "catalog"  # the cache namespace of every product read
+_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_order_number() -> str:
+    """Our order number, also the ERP sales order number: SF-YYMMDD-<10 random characters>."""
+    suffix = "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(10))
+    return f"SF-{utcnow():%y%m%d}-{suffix}"
+
+
+def parse_order_id(order_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(order_id)
+    except ValueError:
+        raise OrderNotFound(details={"order_id": order_id}) from None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderHooks:
+    """What to do once an order change is committed: refresh catalog reads, wake the pusher."""
+
+    invalidate_catalog: Callable[[], Awaitable[None]] | None = None
+    wake_pusher: Callable[[], None] | None = None
+
+
+def _schedule(session: AsyncSession, hooks: OrderHooks, *, stock_changed: bool, push_due: bool) -> None:
+    if stock_changed and hooks.invalidate_catalog is not None:
+        after_commit(session, hooks.invalidate_catalog)
+    if push_due and hooks.wake_pusher is not None:
+        wake = hooks.wake_pusher
+
+        async def wake_after_commit() -> None:
+            wake()
+
+        after_commit(session, wake_after_commit)
+
+
+def _line_ref(line: QuotedLine) -> dict[str, Any]:
+    return {"line": line.index, "product_id": line.product_ref}
+
+
+def _refuse_if_not_orderable(current: Quote) -> None:
+    unsellable = current.with_problem(*UNSELLABLE)
+    if unsellable:
+        raise UnsellableLines(
+            details={
+                "lines": [
+                    {**_line_ref(line), "problems": [p for p in line.problems if p in UNSELLABLE]}
+                    for line in unsellable
+                ]
+            }
+        )
+    changed = current.with_problem("price_changed")
+    if changed:
+        raise PriceChanged(
+            details={
+                "lines": [
+                    {**_line_ref(line), "unit_price": line.given_price, "current_price": line.unit_price}
+                    for line in changed
+                ],
+                "prices": [{**_line_ref(line), "unit_price": line.unit_price} for line in current.lines],
+                "currency": current.currency,
+            }
+        )
+
+
+class OrderService:
+    def __init__(self, session: AsyncSession, price_list_code: str, hooks: OrderHooks | None = None) -> None:
+        self.session = session
+        self.price_list_code = price_list_code
+        self.hooks = hooks or OrderHooks()
+        self.repository = OrderRepository(session)
+
+    async def place(self, order_in: PlaceOrderIn) -> OrderView:
+        """Accept the order, or raise (and let the caller roll back) without having changed anything.
+
+        422 unsellable_lines, 409 price_changed, 409 insufficient_stock, in that order.
+        """
+        current = await quote(self.session, self.price_list_code, order_in.lines)
+        _refuse_if_not_orderable(current)
+        quantities = {product.id: line.quantity for line in current.lines if (product := line.product)}
+        shortfalls = await reserve(self.session, quantities)
+        if shortfalls:
+            raise InsufficientStock(
+                details={
+                    "lines": [
+                        {
+                            **_line_ref(line),
+                            "requested": line.quantity,
+                            "available": shortfalls[line.product.id],
+                        }
+                        for line in current.lines
+                        if line.product is not None and line.product.id in shortfalls
+                    ]
+                }
+            )
+
+        now = utcnow()
+        order_id = uuid.uuid4()
+        assert current.price_list_id is not None
+        assert current.currency is not None
+        order = {
+            "id": order_id,
+            "number": new_order_number(),
+            "status": ACCEPTED,
+            "customer_name": order_in.customer.name,
+            "customer_email": str(order_in.customer.email),
+            "customer_phone": order_in.customer.phone or None,
+            "notes": order_in.notes or None,
+            "currency": current.currency,
+            "total": current.total,
+            "price_list_id": current.price_list_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        lines = []
+        for line in current.lines:
+            product = line.product
+            assert product is not None
+            assert line.unit_price is not None
+            assert line.line_total is not None
+            lines.append(
+                {
+                    "order_id": order_id,
+                    "line_no": line.index + 1,
+                    "product_id": product.id,
+                    "erp_item_id": product.erp_item_id,
+                    "sku": product.sku,
+                    "name": product.name,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "line_total": line.line_total,
+                }
+            )
+        await self.repository.add(order, lines, now)
+        _schedule(self.session, self.hooks, stock_changed=True, push_due=True)
+        view = await self.repository.get(order_id)
+        assert view is not None
+        return view
+
+    async def get(self, order_id: str) -> OrderView:
+        view = await self.repository.get(parse_order_id(order_id))
+        if view is None:
+            raise OrderNotFound(details={"order_id": order_id})
+        return view
+
+    async def fail(self, order_id: uuid.UUID, reason: str) -> bool:
+        """Mark an accepted order failed for good and give its units back. False if it was not accepted."""
+        now = utcnow()
+        if not await self.repository.set_status(
+            order_id, ACCEPTED, status=FAILED, failed_at=now, reservation_released_at=now, updated_at=now
+        ):
+            return False
+        await release(self.session, await self.repository.line_quantities(order_id))
+        await self._set_push(order_id, status=PUSH_FAILED, last_error=reason[:2000], locked_until=None)
+        _schedule(self.session, self.hooks, stock_changed=True, push_due=False)
+        return True
+
+    async def retry(self, order_id: str) -> OrderView:
+        """Put a failed order back in the queue, reserving its units again (409 if they are gone)."""
+        order_uuid = parse_order_id(order_id)
+        order = await self.repository.get_for_update(order_uuid)
+        if order is None:
+            raise OrderNotFound(details={"order_id": order_id})
+        if order.status != FAILED:
+            raise OrderNotRetryable(details={"order_id": order_id, "status": order.status})
+        lines = await self.repository.lines(order_uuid)
+        shortfalls = await reserve(self.session, {line.product_id: line.quantity for line in lines})
+        if shortfalls:
+            raise InsufficientStock(
+                details={
+                    "lines": [
+                        {
+                            "line": line.line_no - 1,
+                            "product_id": str(line.product_id),
+                            "requested": line.quantity,
+                            "available": shortfalls[line.product_id],
+                        }
+                        for line in lines
+                        if line.product_id in shortfalls
+                    ]
+                }
+            )
+        now = utcnow()
+        await self.repository.set_status(
+            order_uuid, FAILED, status=ACCEPTED, failed_at=None, reservation_released_at=None, updated_at=now
+        )
+        await self._set_push(
+            order_uuid,
+            status=PUSH_PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            locked_until=None,
+            locked_by=None,
+        )
+        _schedule(self.session, self.hooks, stock_changed=True, push_due=True)
+        view = await self.repository.get(order_uuid)
+        assert view is not None
+        return view
+
+    async def _set_push(self, order_id: uuid.UUID, **values: Any) -> None:
+        await self.session.execute(
+            update(OrderPush)
+            .where(OrderPush.order_id == order_id)
+            .values(updated_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def order_hooks(app: Any) -> OrderHooks:
+    """Hooks wired to the application's cache and in-process push worker, when it has them."""
+    cache = getattr(app.state, "cache", None)
+    pusher = getattr(app.state, "order_pusher", None)
+    invalidate_catalog = None
+    if cache is not None:
+
+        async def invalidate_catalog() -> None:
+            result = cache.invalidate(CATALOG)
+            if inspect.isawaitable(result):
+                await result
+
+    return OrderHooks(invalidate_catalog=invalidate_catalog, wake_pusher=pusher.wake if pusher else None)

@@ -1,0 +1,104 @@
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from storefront.config import Settings
+from storefront.orders.models import IdempotencyRecord
+from tests.orders.conftest import item_id
+from tests.orders.helpers import ORDERS, all_orders, order_body, stock_of
+
+pytestmark = pytest.mark.asyncio
+
+Catalog = dict[str, dict[str, Any]]
+
+
+async def test_a_retried_post_gets_the_first_answer_and_no_second_order(
+    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
+) -> None:
+    tea = item_id(products, "tea")
+    headers = {"Idempotency-Key": "checkout-1"}
+
+    first = await client.post(ORDERS, json=order_body((tea, 2)), headers=headers)
+    again = await client.post(ORDERS, json=order_body((tea, 2)), headers=headers)
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert len(await all_orders(client, admin_headers)) == 1
+    assert await stock_of(client, tea) == 8
+
+
+async def test_the_same_key_with_another_body_is_refused(
+    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
+) -> None:
+    tea = item_id(products, "tea")
+    headers = {"Idempotency-Key": "checkout-2"}
+    await client.post(ORDERS, json=order_body((tea, 2)), headers=headers)
+
+    response = await client.post(ORDERS, json=order_body((tea, 3)), headers=headers)
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert len(await all_orders(client, admin_headers)) == 1
+    assert await stock_of(client, tea) == 8
+
+
+async def test_concurrent_requests_with_one_key_make_one_order(
+    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
+) -> None:
+    tea = item_id(products, "tea")
+    headers = {"Idempotency-Key": "double-tap"}
+
+    responses = await asyncio.gather(
+        *(client.post(ORDERS, json=order_body((tea, 1)), headers=headers) for _ in range(20))
+    )
+
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["data"]["id"] for r in responses}) == 1
+    assert len(await all_orders(client, admin_headers)) == 1
+    assert await stock_of(client, tea) == 9
+
+
+async def test_a_refused_request_is_judged_again_on_retry(
+    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
+) -> None:
+    rice = item_id(products, "rice")
+    headers = {"Idempotency-Key": "too-many"}
+
+    refused = await client.post(ORDERS, json=order_body((rice, 3)), headers=headers)
+    different = await client.post(ORDERS, json=order_body((rice, 2)), headers=headers)
+
+    assert refused.status_code == 409
+    assert different.status_code == 201
+    assert len(await all_orders(client, admin_headers)) == 1
+
+
+async def test_keys_are_kept_for_at_least_a_day(
+    client: httpx.AsyncClient, products: Catalog, settings: Settings
+) -> None:
+    before = datetime.now(UTC)
+    response = await client.post(
+        ORDERS, json=order_body((item_id(products, "tea"), 1)), headers={"Idempotency-Key": "kept"}
+    )
+    assert response.status_code == 201
+
+    engine = create_async_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            expires_at = (await connection.execute(select(IdempotencyRecord.expires_at))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert expires_at.replace(tzinfo=expires_at.tzinfo or UTC) >= before + timedelta(hours=24)
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "has space"])
+async def test_a_malformed_key_is_422(client: httpx.AsyncClient, products: Catalog, key: str) -> None:
+    response = await client.post(
+        ORDERS, json=order_body((item_id(products, "tea"), 1)), headers={"Idempotency-Key": key}
+    )
+    assert response.status_code == 422
+    assert await stock_of(client, item_id(products, "tea")) == 10
