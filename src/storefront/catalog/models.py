@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.db.base import Base, BigIntPK, utcnow
 
+LISTED_PREDICATE = "is_active AND consumer_price IS NOT NULL AND erp_actual_available_stock > reserved_stock"
+
 
 class Category(Base):
     __tablename__ = "categories"
@@ -32,27 +34,31 @@ class Product(Base):
     erp_available_stock: Mapped[int] = mapped_column(Integer, default=0)
     erp_actual_available_stock: Mapped[int] = mapped_column(Integer, default=0)
     reserved_stock: Mapped[int] = mapped_column(Integer, default=0)
+    # The price on the consumer price list (STOREFRONT_PRICE_LIST), mirrored from product_prices
+    # by the catalog writer so the listing indexes can hold only priced products.
+    consumer_price: Mapped[Decimal | None]
     erp_modified_at: Mapped[datetime | None]
     synced_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
-        # The catalog lists sellable products per category by name; the partial index holds only them.
+        # The catalog lists sellable products by name, per category or all; the partial indexes
+        # hold only listed products, so a deep page is an index-only walk.
         Index(
             "ix_products_listing",
             "category_id",
             "name",
             "id",
-            postgresql_where=text("is_active AND erp_actual_available_stock > reserved_stock"),
-            sqlite_where=text("is_active AND erp_actual_available_stock > reserved_stock"),
+            postgresql_where=text(LISTED_PREDICATE),
+            sqlite_where=text(LISTED_PREDICATE),
         ),
         Index(
             "ix_products_listing_all",
             "name",
             "id",
-            postgresql_where=text("is_active AND erp_actual_available_stock > reserved_stock"),
-            sqlite_where=text("is_active AND erp_actual_available_stock > reserved_stock"),
+            postgresql_where=text(LISTED_PREDICATE),
+            sqlite_where=text(LISTED_PREDICATE),
         ),
         Index("ix_products_sku", "sku"),
         Index("ix_products_erp_modified_at", "erp_modified_at"),

@@ -7,12 +7,20 @@ from typing import Any
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.catalog.models import Category, PriceList, Product, ProductPrice
+from storefront.catalog.models import Category, PriceList, Product
 from storefront.catalog.schemas import CategoryView, ProductFilters, ProductView
 
 SELLABLE_STOCK = Product.erp_actual_available_stock - Product.reserved_stock
-# Matches the partial listing indexes' predicate exactly, so the planner can use them.
-IS_LISTED = Product.is_active & (Product.erp_actual_available_stock > Product.reserved_stock)
+# Matches the partial listing indexes' predicate (models.LISTED_PREDICATE), so the planner uses them.
+IS_LISTED = (
+    Product.is_active
+    & Product.consumer_price.is_not(None)
+    & (Product.erp_actual_available_stock > Product.reserved_stock)
+)
+
+# The same rule, written so the planner cannot match it to the listing indexes: a search is
+# narrowed by the trigram indexes, and intersecting with a listing-index bitmap costs more.
+IS_LISTED_FOR_SEARCH = Product.is_active & Product.consumer_price.is_not(None) & ((SELLABLE_STOCK) > 0)
 
 
 def _escape_like(term: str) -> str:
@@ -20,6 +28,8 @@ def _escape_like(term: str) -> str:
 
 
 def _priced_products(price_list_code: str) -> Select[*tuple[Any, ...]]:
+    """Products with a consumer price, in the columns a ProductView needs."""
+    currency = select(PriceList.currency).where(PriceList.code == price_list_code).scalar_subquery()
     return (
         select(
             Product.id,
@@ -28,15 +38,14 @@ def _priced_products(price_list_code: str) -> Select[*tuple[Any, ...]]:
             Product.name,
             Product.description,
             Category.name.label("category"),
-            ProductPrice.price,
-            PriceList.currency,
+            Product.consumer_price.label("price"),
+            currency.label("currency"),
             SELLABLE_STOCK.label("stock"),
             Product.image_url,
             Product.updated_at,
         )
-        .join(ProductPrice, ProductPrice.product_id == Product.id)
-        .join(PriceList, (PriceList.id == ProductPrice.price_list_id) & (PriceList.code == price_list_code))
         .outerjoin(Category, Category.id == Product.category_id)
+        .where(Product.consumer_price.is_not(None))
     )
 
 
@@ -65,20 +74,32 @@ class CatalogRepository:
     async def list_products(
         self, filters: ProductFilters, skip: int, limit: int
     ) -> tuple[list[ProductView], bool]:
-        query = _priced_products(self.price_list_code).where(IS_LISTED)
-        if filters.category is not None:
-            query = query.where(
-                Product.category_id.in_(
-                    select(Category.id).where(func.lower(Category.name) == filters.category.lower())
-                )
-            )
+        # Page over the listing index alone, then fetch the page's columns: a deep offset walks
+        # index entries, not joined rows.
+        page = select(Product.id, Product.name)
         if filters.search:
             pattern = f"%{_escape_like(filters.search.lower())}%"
-            query = query.where(
+            page = page.where(
+                IS_LISTED_FOR_SEARCH,
                 func.lower(Product.name).like(pattern, escape="\\")
-                | func.lower(Product.sku).like(pattern, escape="\\")
+                | func.lower(Product.sku).like(pattern, escape="\\"),
             )
-        query = query.order_by(Product.name, Product.id).offset(skip).limit(limit + 1)
+        else:
+            page = page.where(IS_LISTED)
+        if filters.category is not None:
+            # A known id (not a subquery) lets the planner walk the (category, name) index in order.
+            category_id = await self.session.scalar(
+                select(Category.id).where(func.lower(Category.name) == filters.category.lower()).limit(1)
+            )
+            if category_id is None:
+                return [], False
+            page = page.where(Product.category_id == category_id)
+        ids = page.order_by(Product.name, Product.id).offset(skip).limit(limit + 1).subquery()
+        query = (
+            _priced_products(self.price_list_code)
+            .join(ids, ids.c.id == Product.id)
+            .order_by(ids.c.name, ids.c.id)
+        )
         rows = (await self.session.execute(query)).all()
         return [_to_view(row) for row in rows[:limit]], len(rows) > limit
 
@@ -101,11 +122,6 @@ class CatalogRepository:
             select(Category.name, func.count().label("product_count"))
             .select_from(Product)
             .join(Category, Category.id == Product.category_id)
-            .join(ProductPrice, ProductPrice.product_id == Product.id)
-            .join(
-                PriceList,
-                (PriceList.id == ProductPrice.price_list_id) & (PriceList.code == self.price_list_code),
-            )
             .where(IS_LISTED)
             .group_by(Category.name)
             .order_by(Category.name)

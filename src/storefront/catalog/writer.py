@@ -93,6 +93,12 @@ _PG_UPSERT_PRICES = text(
     "WHERE product_prices.price IS DISTINCT FROM excluded.price "
     "RETURNING product_id"
 )
+_PG_MIRROR_CONSUMER_PRICES = text(
+    "UPDATE products SET consumer_price = ("
+    "SELECT price FROM product_prices "
+    "WHERE product_prices.product_id = products.id AND product_prices.price_list_id = :price_list_id) "
+    "WHERE products.id = ANY(CAST(:ids AS uuid[]))"
+)
 SQLITE_CHUNK = 500
 _T = TypeVar("_T")
 
@@ -272,12 +278,44 @@ async def product_ids_by_item(
 
 
 async def write_prices(
-    session: AsyncSession, price_list_id: int, prices: Mapping[uuid.UUID, Decimal | None], at: datetime
+    session: AsyncSession,
+    price_list_id: int,
+    prices: Mapping[uuid.UUID, Decimal | None],
+    at: datetime,
+    *,
+    consumer_list: bool = True,
 ) -> set[uuid.UUID]:
     """Set (or, where the price is None, remove) these products' prices on one list.
 
-    Returns the products whose price actually changed; equal prices are not rewritten.
+    Returns the products whose price actually changed; equal prices are not rewritten. When the
+    list is the one consumers buy from, the changed prices are mirrored onto the products too.
     """
+    changed = await _write_price_rows(session, price_list_id, prices, at)
+    if consumer_list and changed:
+        await _mirror_consumer_prices(session, price_list_id, changed)
+    return changed
+
+
+async def _mirror_consumer_prices(
+    session: AsyncSession, price_list_id: int, product_ids: set[uuid.UUID]
+) -> None:
+    if _is_postgres(session):
+        await session.execute(
+            _PG_MIRROR_CONSUMER_PRICES, {"price_list_id": price_list_id, "ids": list(product_ids)}
+        )
+        return
+    price = (
+        select(ProductPrice.price)
+        .where(ProductPrice.product_id == Product.id, ProductPrice.price_list_id == price_list_id)
+        .scalar_subquery()
+    )
+    for chunk in _chunks(list(product_ids), SQLITE_CHUNK):
+        await session.execute(update(Product).where(Product.id.in_(chunk)).values(consumer_price=price))
+
+
+async def _write_price_rows(
+    session: AsyncSession, price_list_id: int, prices: Mapping[uuid.UUID, Decimal | None], at: datetime
+) -> set[uuid.UUID]:
     priced = [(pid, price) for pid, price in prices.items() if price is not None]
     unpriced = [pid for pid, price in prices.items() if price is None]
     changed: set[uuid.UUID] = set()

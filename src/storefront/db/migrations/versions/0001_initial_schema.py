@@ -13,6 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 from storefront.db.base import UTCDateTime
 
+LISTED_PREDICATE = "is_active AND consumer_price IS NOT NULL AND erp_actual_available_stock > reserved_stock"
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -169,6 +171,7 @@ def upgrade() -> None:
         sa.Column("erp_available_stock", sa.Integer(), nullable=False),
         sa.Column("erp_actual_available_stock", sa.Integer(), nullable=False),
         sa.Column("reserved_stock", sa.Integer(), nullable=False),
+        sa.Column("consumer_price", sa.Numeric(precision=18, scale=4), nullable=True),
         sa.Column("erp_modified_at", UTCDateTime(), nullable=True),
         sa.Column("synced_at", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -188,15 +191,15 @@ def upgrade() -> None:
             "ix_products_listing",
             ["category_id", "name", "id"],
             unique=False,
-            postgresql_where=sa.text("is_active AND erp_actual_available_stock > reserved_stock"),
-            sqlite_where=sa.text("is_active AND erp_actual_available_stock > reserved_stock"),
+            postgresql_where=sa.text(LISTED_PREDICATE),
+            sqlite_where=sa.text(LISTED_PREDICATE),
         )
         batch_op.create_index(
             "ix_products_listing_all",
             ["name", "id"],
             unique=False,
-            postgresql_where=sa.text("is_active AND erp_actual_available_stock > reserved_stock"),
-            sqlite_where=sa.text("is_active AND erp_actual_available_stock > reserved_stock"),
+            postgresql_where=sa.text(LISTED_PREDICATE),
+            sqlite_where=sa.text(LISTED_PREDICATE),
         )
         batch_op.create_index("ix_products_sku", ["sku"], unique=False)
 
@@ -286,13 +289,13 @@ def downgrade() -> None:
         batch_op.drop_index("ix_products_sku")
         batch_op.drop_index(
             "ix_products_listing_all",
-            postgresql_where=sa.text("is_active AND erp_actual_available_stock > reserved_stock"),
-            sqlite_where=sa.text("is_active AND erp_actual_available_stock > reserved_stock"),
+            postgresql_where=sa.text(LISTED_PREDICATE),
+            sqlite_where=sa.text(LISTED_PREDICATE),
         )
         batch_op.drop_index(
             "ix_products_listing",
-            postgresql_where=sa.text("is_active AND erp_actual_available_stock > reserved_stock"),
-            sqlite_where=sa.text("is_active AND erp_actual_available_stock > reserved_stock"),
+            postgresql_where=sa.text(LISTED_PREDICATE),
+            sqlite_where=sa.text(LISTED_PREDICATE),
         )
         batch_op.drop_index("ix_products_erp_modified_at")
 
