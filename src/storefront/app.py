@@ -6,22 +6,24 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from storefront import __version__
+from storefront.bff.endpoints import router as bff_router
 from storefront.catalog.endpoints import router as catalog_router
 from storefront.config import Settings, get_settings
 from storefront.db.engine import create_database
 from storefront.health.endpoints import router as health_router
 from storefront.logging import configure_logging
-from storefront.orders.endpoints import consumer_router as orders_consumer_router
-from storefront.orders.endpoints import tds_router as orders_tds_router
 from storefront.metrics.collectors import instrument_pools
 from storefront.metrics.endpoints import router as metrics_router
 from storefront.metrics.exposition import mark_this_process_dead
 from storefront.metrics.middleware import HTTPMetricsMiddleware
+from storefront.orders.endpoints import consumer_router as orders_consumer_router
+from storefront.orders.endpoints import tds_router as orders_tds_router
 from storefront.web.exception_handlers import install_exception_handlers
 from storefront.web.middleware import RequestContextMiddleware
 from storefront.web.responses import JSONResponse
 
 CONSUMER_PREFIX = "/api/consumer"
+BFF_MOBILE_PREFIX = "/api/bff/mobile"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router, prefix=CONSUMER_PREFIX)
     app.include_router(orders_consumer_router, prefix=CONSUMER_PREFIX)
     app.include_router(orders_tds_router, prefix="/api/tds")
+    app.include_router(bff_router, prefix=BFF_MOBILE_PREFIX)
     app.include_router(metrics_router)
     app.add_middleware(HTTPMetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, func, select
@@ -128,3 +129,34 @@ class CatalogRepository:
         )
         rows = (await self.session.execute(query)).all()
         return [CategoryView(name=row.name, product_count=row.product_count) for row in rows]
+
+    async def related_products(self, product_id: str, limit: int) -> list[ProductView]:
+        """Listed products of the same category as this one (which is left out), by name."""
+        same_category = (
+            select(Product.category_id).where(Product.id == uuid.UUID(product_id)).scalar_subquery()
+        )
+        query = (
+            _priced_products(self.price_list_code)
+            .where(IS_LISTED, Product.category_id == same_category, Product.id != uuid.UUID(product_id))
+            .order_by(Product.name, Product.id)
+            .limit(limit)
+        )
+        return [_to_view(row) for row in (await self.session.execute(query)).all()]
+
+    async def recently_changed(self, limit: int) -> list[ProductView]:
+        """Listed products the ERP changed last (new or restocked items come first)."""
+        query = (
+            _priced_products(self.price_list_code)
+            .where(IS_LISTED)
+            .order_by(Product.erp_modified_at.desc().nulls_last(), Product.id)
+            .limit(limit)
+        )
+        return [_to_view(row) for row in (await self.session.execute(query)).all()]
+
+    async def category_exists(self, name: str) -> bool:
+        query = select(Category.id).where(func.lower(Category.name) == name.lower()).limit(1)
+        return (await self.session.execute(query)).first() is not None
+
+    async def last_synced_at(self) -> datetime | None:
+        """When a sync last wrote a change into the mirror."""
+        return await self.session.scalar(select(func.max(Product.synced_at)))

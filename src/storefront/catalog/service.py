@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from storefront.catalog.repository import CatalogRepository
 from storefront.catalog.schemas import CategoryView, ProductFilters, ProductView
 from storefront.web.errors import ProductNotFound
@@ -22,3 +24,17 @@ class CatalogService:
 
     async def list_categories(self) -> list[CategoryView]:
         return await self.repository.list_categories()
+
+    async def related_products(self, product: ProductView, limit: int) -> list[ProductView]:
+        if product.category is None:
+            return []
+        return await self.repository.related_products(product.id, limit)
+
+    async def recently_changed(self, limit: int) -> list[ProductView]:
+        return await self.repository.recently_changed(limit)
+
+    async def category_exists(self, name: str) -> bool:
+        return await self.repository.category_exists(name)
+
+    async def last_synced_at(self) -> datetime | None:
+        return await self.repository.last_synced_at()

@@ -1,0 +1,37 @@
+"""What the mobile screens send and how they read."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from storefront.catalog.schemas import CategoryView, ProductView
+
+LOW_STOCK = 5
+StockLevel = Literal["in_stock", "low_stock", "out_of_stock"]
+
+
+def stock_level(stock: int) -> StockLevel:
+    if stock <= 0:
+        return "out_of_stock"
+    return "low_stock" if stock <= LOW_STOCK else "in_stock"
+
+
+def availability(product: ProductView) -> dict[str, Any]:
+    return {"stock": product.stock, "in_stock": product.in_stock, "level": stock_level(product.stock)}
+
+
+def home_screen(
+    categories: list[CategoryView], new_arrivals: list[ProductView], last_sync_at: datetime | None
+) -> dict[str, Any]:
+    return {
+        "categories": [category.to_dict() for category in categories],
+        "new_arrivals": [product.to_dict() for product in new_arrivals],
+        "last_sync_at": last_sync_at,
+    }
+
+
+def product_screen(product: ProductView, related: list[ProductView]) -> dict[str, Any]:
+    return {
+        "product": product.to_dict(),
+        "availability": availability(product),
+        "related": [item.to_dict() for item in related],
+    }
