@@ -2,7 +2,9 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from storefront.cache import CATALOG
 from storefront.config import Settings
 from tests.support.catalog import seed, set_reserved, zoho_item
 
@@ -98,12 +100,15 @@ async def test_filters_and_their_combinations(
 
 
 async def test_reserved_stock_eats_the_last_units(
-    client: httpx.AsyncClient, settings: Settings, catalog: dict[str, dict[str, Any]]
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, catalog: dict[str, dict[str, Any]]
 ) -> None:
+    # Writes made underneath the app invalidate the cached reads, as every write path does.
     await set_reserved(settings, catalog["bulgur"]["item_id"], 3)
+    await app.state.cache.invalidate(CATALOG)
     product = (await client.get(f"/api/consumer/products/{catalog['bulgur']['item_id']}")).json()["data"]
     assert product["stock"] == 2
     await set_reserved(settings, catalog["bulgur"]["item_id"], 5)
+    await app.state.cache.invalidate(CATALOG)
     listed = names((await client.get("/api/consumer/products")).json())
     assert "Bulgur 1 kg" not in listed
     product = (await client.get(f"/api/consumer/products/{catalog['bulgur']['item_id']}")).json()["data"]

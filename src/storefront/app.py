@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from storefront import __version__
 from storefront.bff.endpoints import router as bff_router
+from storefront.cache import Cache, CacheFastPath
 from storefront.catalog.endpoints import router as catalog_router
 from storefront.config import Settings, get_settings
 from storefront.db.engine import create_database
@@ -33,10 +34,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = create_database(settings)
+        app.state.cache = Cache.from_settings(settings)
         instrument_pools(app.state.db)
         try:
             yield
         finally:
+            await app.state.cache.close()
             await app.state.db.dispose()
             mark_this_process_dead()
 
@@ -55,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(orders_tds_router, prefix="/api/tds")
     app.include_router(bff_router, prefix=BFF_MOBILE_PREFIX)
     app.include_router(metrics_router)
+    app.add_middleware(CacheFastPath)
     app.add_middleware(HTTPMetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

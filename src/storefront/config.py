@@ -24,6 +24,16 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1)
     database_max_overflow: int = Field(default=10, ge=0)
     redis_url: str | None = None
+    # Read cache: keys are namespaced by the prefix, so deployments (and test runs) never collide.
+    cache_prefix: str = "storefront"
+    cache_ttl_overrides: dict[str, float] = Field(default_factory=dict)
+    cache_l1_max_entries: int = Field(default=1024, ge=0)
+    cache_memory_max_entries: int = Field(default=10_000, ge=0)
+    cache_stale_grace_seconds: float = Field(default=30.0, ge=0)
+    cache_lock_seconds: float = Field(default=5.0, gt=0)
+    cache_lock_wait_seconds: float = Field(default=1.0, ge=0)
+    cache_redis_timeout_seconds: float = Field(default=0.5, gt=0)
+    cache_retry_after_seconds: float = Field(default=2.0, ge=0)
     admin_token: SecretStr | None = None
 
     erp: Literal["emulator", "zoho"] = "emulator"

@@ -1,16 +1,20 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from storefront.cache import CATALOG, CachedRoute, cached_response
 from storefront.catalog.repository import CatalogRepository
 from storefront.catalog.schemas import ProductFilters
 from storefront.catalog.service import CatalogService
 from storefront.db.session import ReadSession
 from storefront.web.pagination import Page, page_meta, page_params
-from storefront.web.responses import success
 
 router = APIRouter(tags=["catalog"])
+
+PRODUCTS = CachedRoute("consumer:products", ttl_seconds=300, namespaces=(CATALOG,))
+PRODUCT = CachedRoute("consumer:product", ttl_seconds=300, namespaces=(CATALOG,))
+CATEGORIES = CachedRoute("consumer:categories", ttl_seconds=600, namespaces=(CATALOG,))
 
 
 def catalog_service(request: Request, session: ReadSession) -> CatalogService:
@@ -22,23 +26,32 @@ Catalog = Annotated[CatalogService, Depends(catalog_service)]
 
 @router.get("/products", summary="List products shoppers can buy")
 async def list_products(
+    request: Request,
     catalog: Catalog,
     page: Annotated[Page, Depends(page_params)],
     category: Annotated[str | None, Query(min_length=1, max_length=255)] = None,
     search: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> Response:
-    filters = ProductFilters(category=category, search=search.strip() if search else None)
-    products, has_more = await catalog.list_products(filters, page.skip, page.limit)
-    return success([p.to_dict() for p in products], page_meta(page, len(products), has_more))
+    async def compute() -> tuple[Any, dict[str, Any]]:
+        filters = ProductFilters(category=category, search=search.strip() if search else None)
+        products, has_more = await catalog.list_products(filters, page.skip, page.limit)
+        return [p.to_dict() for p in products], page_meta(page, len(products), has_more)
+
+    return await cached_response(request, PRODUCTS, compute)
 
 
 @router.get("/products/{product_id}", summary="One product, by our id or the ERP item id")
-async def get_product(catalog: Catalog, product_id: str) -> Response:
-    product = await catalog.get_product(product_id)
-    return success(product.to_dict())
+async def get_product(request: Request, catalog: Catalog, product_id: str) -> Response:
+    async def compute() -> tuple[Any, dict[str, Any]]:
+        return (await catalog.get_product(product_id)).to_dict(), {}
+
+    return await cached_response(request, PRODUCT, compute)
 
 
 @router.get("/categories", summary="Categories holding at least one listed product")
-async def list_categories(catalog: Catalog) -> Response:
-    categories = await catalog.list_categories()
-    return success([c.to_dict() for c in categories], {"count": len(categories)})
+async def list_categories(request: Request, catalog: Catalog) -> Response:
+    async def compute() -> tuple[Any, dict[str, Any]]:
+        categories = await catalog.list_categories()
+        return [c.to_dict() for c in categories], {"count": len(categories)}
+
+    return await cached_response(request, CATEGORIES, compute)

@@ -1,0 +1,138 @@
+"""Where cached entries and namespace versions live: this process's memory, or Redis shared by all.
+
+A version is a random token, never a counter: a Redis that restarts empty hands out new tokens,
+so an entry kept in some process's L1 under an old token can never match again.
+"""
+
+import secrets
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from storefront.cache.entry import CacheEntry
+from storefront.cache.lru import ExpiringLRU
+
+# Errors that mean "the shared cache is unavailable": the read falls through to the database.
+BACKEND_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
+
+# Read every version, creating the missing ones, in one round trip.
+_READ_VERSIONS = """
+local versions = {}
+for i, key in ipairs(KEYS) do
+  local version = redis.call('GET', key)
+  if not version then
+    version = ARGV[i]
+    redis.call('SET', key, version)
+  end
+  versions[i] = version
+end
+return versions
+"""
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def new_version() -> str:
+    return secrets.token_hex(8)
+
+
+class CacheBackend(Protocol):
+    shared: bool
+
+    async def read_versions(self, namespaces: Sequence[str]) -> list[str]: ...
+
+    async def bump(self, namespaces: Sequence[str]) -> None: ...
+
+    async def get(self, key: str) -> CacheEntry | None: ...
+
+    async def set(self, key: str, entry: CacheEntry, ttl_seconds: float) -> None: ...
+
+    async def try_lock(self, key: str, token: str, ttl_seconds: float) -> bool: ...
+
+    async def unlock(self, key: str, token: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryBackend:
+    """One process, no sharing: entries in a bounded LRU, versions in a dict."""
+
+    shared = False
+
+    def __init__(self, max_entries: int) -> None:
+        self._entries: ExpiringLRU[CacheEntry] = ExpiringLRU(max_entries)
+        self._versions: dict[str, str] = {}
+
+    async def read_versions(self, namespaces: Sequence[str]) -> list[str]:
+        return [self._versions.setdefault(namespace, new_version()) for namespace in namespaces]
+
+    async def bump(self, namespaces: Sequence[str]) -> None:
+        for namespace in namespaces:
+            self._versions[namespace] = new_version()
+
+    async def get(self, key: str) -> CacheEntry | None:
+        return self._entries.get(key)
+
+    async def set(self, key: str, entry: CacheEntry, ttl_seconds: float) -> None:
+        self._entries.put(key, entry, time.time() + ttl_seconds)
+
+    async def try_lock(self, key: str, token: str, ttl_seconds: float) -> bool:
+        return True
+
+    async def unlock(self, key: str, token: str) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._entries.clear()
+
+
+class RedisBackend:
+    """Entries and versions in Redis, shared by every process that uses the same key prefix."""
+
+    shared = True
+
+    def __init__(self, url: str, prefix: str, timeout_seconds: float) -> None:
+        self._prefix = prefix
+        self._redis = Redis.from_url(
+            url,
+            socket_timeout=timeout_seconds,
+            socket_connect_timeout=timeout_seconds,
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=0,
+        )
+        self._read_versions = self._redis.register_script(_READ_VERSIONS)
+        self._unlock = self._redis.register_script(_UNLOCK)
+
+    def _version_key(self, namespace: str) -> str:
+        return f"{self._prefix}:version:{namespace}"
+
+    async def read_versions(self, namespaces: Sequence[str]) -> list[str]:
+        keys = [self._version_key(namespace) for namespace in namespaces]
+        versions = await self._read_versions(keys=keys, args=[new_version() for _ in keys])
+        return [version.decode() for version in versions]
+
+    async def bump(self, namespaces: Sequence[str]) -> None:
+        await self._redis.mset({self._version_key(namespace): new_version() for namespace in namespaces})
+
+    async def get(self, key: str) -> CacheEntry | None:
+        raw: bytes | None = await self._redis.get(key)  # type: ignore[assignment]
+        return CacheEntry.decode(raw) if raw is not None else None
+
+    async def set(self, key: str, entry: CacheEntry, ttl_seconds: float) -> None:
+        await self._redis.set(key, entry.encode(), px=max(1, int(ttl_seconds * 1000)))
+
+    async def try_lock(self, key: str, token: str, ttl_seconds: float) -> bool:
+        return bool(await self._redis.set(key, token, nx=True, px=max(1, int(ttl_seconds * 1000))))
+
+    async def unlock(self, key: str, token: str) -> None:
+        await self._unlock(keys=[key], args=[token])
+
+    async def close(self) -> None:
+        await self._redis.aclose()

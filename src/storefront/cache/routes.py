@@ -1,0 +1,109 @@
+"""How a GET route opts in to caching: declare a `CachedRoute`, answer through `cached_response`."""
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi.dependencies.models import Dependant
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Scope
+
+from storefront.cache.http import entry_response
+from storefront.web.responses import success
+
+if TYPE_CHECKING:
+    from storefront.cache.service import Cache
+
+# What a cached endpoint computes on a miss: the envelope's `data` and the rest of its `meta`.
+Compute = Callable[[], Awaitable[tuple[Any, dict[str, Any]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class CachedRoute:
+    """A cached read: its key prefix, its TTL, the namespaces whose invalidation it obeys.
+
+    `public=False` marks per-user data: it is never stored anywhere and answers `no-store`.
+    """
+
+    prefix: str
+    ttl_seconds: float
+    namespaces: tuple[str, ...]
+    public: bool = True
+
+
+class ServedRoute(Protocol):
+    """The route FastAPI matched, with the prefixes of the routers it was included through."""
+
+    @property
+    def path_format(self) -> str: ...
+
+    @property
+    def path_regex(self) -> re.Pattern[str]: ...
+
+    @property
+    def dependant(self) -> Dependant: ...
+
+
+def served_route(scope: Scope) -> ServedRoute:
+    context: ServedRoute | None = scope.get("fastapi", {}).get("effective_route_context")
+    route: ServedRoute = context if context is not None else scope["route"]
+    return route
+
+
+@dataclass(frozen=True, slots=True)
+class RouteBinding:
+    """A `CachedRoute` attached to the FastAPI route serving it (learned on its first answer)."""
+
+    route: CachedRoute
+    path_regex: re.Pattern[str]
+    query_names: frozenset[str]
+    cache_control: bytes
+
+    def suffix(self, path: str, query_string: bytes) -> str:
+        """The key part naming one answer: the path and the query parameters the route reads.
+
+        Parameters the route does not read cannot change the answer, so they are dropped; the
+        rest keep their raw values, sorted by name, so only validated requests create entries.
+        """
+        if not query_string:
+            return path
+        pairs = [
+            pair
+            for pair in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            if pair[0] in self.query_names
+        ]
+        pairs.sort(key=lambda pair: pair[0])
+        return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    if dependant.header_params or dependant.cookie_params or dependant.body_params:
+        raise TypeError(f"{dependant.path}: a cached read may depend on its path and query only")
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def bind_route(route: CachedRoute, served: ServedRoute) -> RouteBinding:
+    return RouteBinding(
+        route=route,
+        path_regex=served.path_regex,
+        query_names=frozenset(_query_names(served.dependant)),
+        cache_control=f"public, max-age={int(route.ttl_seconds)}".encode(),
+    )
+
+
+async def cached_response(request: Request, route: CachedRoute, compute: Compute) -> Response:
+    """Answer a validated GET from the cache, computing (once) on a miss."""
+    if not route.public:
+        data, meta = await compute()
+        return success(data, meta, headers={"Cache-Control": "private, no-store"})
+    cache: Cache = request.app.state.cache
+    binding = cache.bind(route, served_route(request.scope))
+    suffix = binding.suffix(request.scope["path"], request.scope["query_string"])
+    entry, outcome = await cache.fetch(binding, suffix, compute)
+    return entry_response(entry, binding.cache_control, outcome, request.headers.get("if-none-match"))

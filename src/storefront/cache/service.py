@@ -1,0 +1,276 @@
+"""The cache: versioned keys, an L1 in front of a shared backend, one computation per key.
+
+Every read first learns the current version of its namespaces (before the database is queried),
+so a computation that began before a write lands under the old version and is never served after
+it. Invalidating a namespace replaces its version: every process, L1 included, misses at once.
+When the shared backend fails, reads fall through to the database and the backend is retried
+after a short pause; invalidations that could not be written are replayed before it is used again.
+"""
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from storefront.cache.backends import BACKEND_ERRORS, CacheBackend, MemoryBackend, RedisBackend, new_version
+from storefront.cache.entry import CacheEntry, build_entry
+from storefront.cache.lru import ExpiringLRU
+from storefront.cache.routes import CachedRoute, Compute, RouteBinding, ServedRoute, bind_route
+from storefront.cache.stats import CacheStats
+from storefront.cache.versions import VersionReader
+from storefront.config import Settings
+from storefront.logging import get_logger
+
+log = get_logger(__name__)
+_LOCK_POLL_SECONDS = 0.01
+INVALIDATION = "invalidate"
+
+
+class Cache:
+    def __init__(
+        self,
+        backend: CacheBackend,
+        *,
+        prefix: str = "storefront",
+        l1_max_entries: int = 1024,
+        stale_grace_seconds: float = 30.0,
+        lock_seconds: float = 5.0,
+        lock_wait_seconds: float = 1.0,
+        retry_after_seconds: float = 2.0,
+        ttl_overrides: Mapping[str, float] | None = None,
+    ) -> None:
+        self.backend = backend
+        self.prefix = prefix
+        self.stats = CacheStats()
+        self.stale_grace_seconds = stale_grace_seconds
+        self.lock_seconds = lock_seconds
+        self.lock_wait_seconds = lock_wait_seconds
+        self.retry_after_seconds = retry_after_seconds
+        self.ttl_overrides = dict(ttl_overrides or {})
+        self._l1: ExpiringLRU[CacheEntry] | None = ExpiringLRU(l1_max_entries) if backend.shared else None
+        self._versions = VersionReader(backend)
+        self._bindings: dict[tuple[str, str], RouteBinding] = {}
+        self.bindings: list[RouteBinding] = []
+        self._flights: dict[str, asyncio.Future[tuple[CacheEntry, str]]] = {}
+        self._unavailable_until = 0.0
+        self._unwritten_invalidations: set[str] = set()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Cache":
+        backend: CacheBackend = (
+            RedisBackend(settings.redis_url, settings.cache_prefix, settings.cache_redis_timeout_seconds)
+            if settings.redis_url
+            else MemoryBackend(settings.cache_memory_max_entries)
+        )
+        return cls(
+            backend,
+            prefix=settings.cache_prefix,
+            l1_max_entries=settings.cache_l1_max_entries,
+            stale_grace_seconds=settings.cache_stale_grace_seconds,
+            lock_seconds=settings.cache_lock_seconds,
+            lock_wait_seconds=settings.cache_lock_wait_seconds,
+            retry_after_seconds=settings.cache_retry_after_seconds,
+            ttl_overrides=settings.cache_ttl_overrides,
+        )
+
+    # Routes
+
+    def bind(self, route: CachedRoute, served: ServedRoute) -> RouteBinding:
+        """Attach a cached route to the route serving it, so the fast path can find its entries."""
+        binding = self._bindings.get((route.prefix, served.path_format))
+        if binding is None:
+            ttl = self.ttl_overrides.get(route.prefix)
+            binding = bind_route(replace(route, ttl_seconds=ttl) if ttl is not None else route, served)
+            self._bindings[(route.prefix, served.path_format)] = binding
+            self.bindings.append(binding)
+        return binding
+
+    def match(self, path: str) -> RouteBinding | None:
+        for binding in self.bindings:
+            if binding.path_regex.match(path):
+                return binding
+        return None
+
+    def key(self, binding: RouteBinding, versions: Sequence[str], suffix: str) -> str:
+        return f"{self.prefix}:{binding.route.prefix}:{'.'.join(versions)}:{suffix}"
+
+    # Invalidation
+
+    async def invalidate(self, *namespaces: str) -> None:
+        """Make every cached read under these namespaces miss, in every process. Never raises."""
+        if not namespaces:
+            return
+        try:
+            await self.backend.bump(namespaces)
+        except BACKEND_ERRORS as exc:
+            self._unwritten_invalidations.update(namespaces)
+            self._failed(INVALIDATION, exc)
+
+    # Reads
+
+    async def lookup(self, binding: RouteBinding, suffix: str) -> CacheEntry | None:
+        """A fresh entry if there is one; never computes, never waits for a computation."""
+        if not await self._usable():
+            return None
+        prefix = binding.route.prefix
+        try:
+            versions = await self._versions.read(binding.route.namespaces)
+            key = self.key(binding, versions, suffix)
+            entry = self._l1.get(key) if self._l1 is not None else None
+            if entry is None:
+                entry = await self.backend.get(key)
+                if entry is None or not entry.is_fresh(time.time()):
+                    return None
+                if self._l1 is not None:
+                    self._l1.put(key, entry, entry.fresh_until)
+        except BACKEND_ERRORS as exc:
+            self._failed(prefix, exc)
+            return None
+        self.stats.count(prefix, "hits")
+        return entry
+
+    async def fetch(self, binding: RouteBinding, suffix: str, compute: Compute) -> tuple[CacheEntry, str]:
+        """The entry for this key and how it was obtained: hit, miss, stale or bypass."""
+        prefix = binding.route.prefix
+        if not await self._usable():
+            return await self._bypass(binding, compute)
+        try:
+            versions = await self._versions.read(binding.route.namespaces)
+        except BACKEND_ERRORS as exc:
+            self._failed(prefix, exc)
+            return await self._bypass(binding, compute)
+        key = self.key(binding, versions, suffix)
+        entry = self._l1.get(key) if self._l1 is not None else None
+        if entry is not None:
+            self.stats.count(prefix, "hits")
+            return entry, "hit"
+        flight = self._flights.get(key)
+        if flight is not None:
+            try:
+                shared, _ = await asyncio.shield(flight)
+            except asyncio.CancelledError:
+                if not flight.cancelled():
+                    raise
+                return await self._bypass(binding, compute)
+            self.stats.count(prefix, "hits")
+            return shared, "hit"
+        flight = asyncio.get_running_loop().create_future()
+        self._flights[key] = flight
+        try:
+            result = await self._fill(binding, key, compute)
+        except asyncio.CancelledError:
+            flight.cancel()
+            raise
+        except BaseException as exc:
+            flight.set_exception(exc)
+            flight.exception()  # waiters re-raise it; no warning when there are none
+            raise
+        else:
+            flight.set_result(result)
+            return result
+        finally:
+            del self._flights[key]
+
+    async def _fill(self, binding: RouteBinding, key: str, compute: Compute) -> tuple[CacheEntry, str]:
+        prefix = binding.route.prefix
+        stale: CacheEntry | None = None
+        lock_key = key + ":lock"
+        token = new_version()
+        locked = False
+        try:
+            entry = await self.backend.get(key)
+            if entry is not None:
+                if entry.is_fresh(time.time()):
+                    self._remember(key, entry)
+                    self.stats.count(prefix, "hits")
+                    return entry, "hit"
+                stale = entry
+            locked = await self.backend.try_lock(lock_key, token, self.lock_seconds)
+            if not locked:
+                if stale is not None:
+                    self.stats.count(prefix, "stale")
+                    return stale, "stale"
+                entry = await self._wait_for(key)
+                if entry is not None:
+                    self._remember(key, entry)
+                    self.stats.count(prefix, "hits")
+                    return entry, "hit"
+        except BACKEND_ERRORS as exc:
+            self._failed(prefix, exc)
+            return await self._bypass(binding, compute)
+        try:
+            computed = await self._compute(binding, compute)
+            try:
+                await self.backend.set(key, computed, binding.route.ttl_seconds + self.stale_grace_seconds)
+            except BACKEND_ERRORS as exc:
+                self._failed(prefix, exc)
+                return computed, "bypass"
+            self._remember(key, computed)
+        finally:
+            if locked:
+                await self._unlock(prefix, lock_key, token)
+        self.stats.count(prefix, "misses")
+        return computed, "miss"
+
+    async def _wait_for(self, key: str) -> CacheEntry | None:
+        """Another process is computing this key: wait a little for its answer."""
+        deadline = time.monotonic() + self.lock_wait_seconds
+        while time.monotonic() < deadline:
+            await asyncio.sleep(_LOCK_POLL_SECONDS)
+            entry = await self.backend.get(key)
+            if entry is not None and entry.is_fresh(time.time()):
+                return entry
+        return None
+
+    async def _unlock(self, prefix: str, lock_key: str, token: str) -> None:
+        try:
+            await self.backend.unlock(lock_key, token)
+        except BACKEND_ERRORS as exc:
+            self._failed(prefix, exc)
+
+    def _remember(self, key: str, entry: CacheEntry) -> None:
+        if self._l1 is not None:
+            self._l1.put(key, entry, entry.fresh_until)
+
+    async def _compute(self, binding: RouteBinding, compute: Compute) -> CacheEntry:
+        data, meta = await compute()
+        return build_entry(data, meta, time.time() + binding.route.ttl_seconds)
+
+    async def _bypass(self, binding: RouteBinding, compute: Compute) -> tuple[CacheEntry, str]:
+        self.stats.count(binding.route.prefix, "bypass")
+        return await self._compute(binding, compute), "bypass"
+
+    # Backend health
+
+    async def _usable(self) -> bool:
+        if not self._unavailable_until:
+            return True
+        if time.monotonic() < self._unavailable_until:
+            return False
+        if self._unwritten_invalidations:
+            namespaces = sorted(self._unwritten_invalidations)
+            try:
+                await self.backend.bump(namespaces)
+            except BACKEND_ERRORS as exc:
+                self._failed(INVALIDATION, exc)
+                return False
+            self._unwritten_invalidations.difference_update(namespaces)
+        if self._l1 is not None:
+            self._l1.clear()
+        self._unavailable_until = 0.0
+        log.info("cache_backend_recovered")
+        return True
+
+    def _failed(self, prefix: str, exc: BaseException) -> None:
+        self.stats.count(prefix, "errors")
+        if not self._unavailable_until:
+            log.warning("cache_backend_unavailable", error=type(exc).__name__)
+        self._unavailable_until = time.monotonic() + self.retry_after_seconds
+
+    @property
+    def available(self) -> bool:
+        return not self._unavailable_until
+
+    async def close(self) -> None:
+        await self._versions.close()
+        await self.backend.close()

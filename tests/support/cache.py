@@ -1,0 +1,79 @@
+"""The cache under test: in memory, or on the real Redis under a prefix no other run uses."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from storefront.app import create_app
+from storefront.cache import CATALOG, SYNC_STATUS
+from storefront.config import Settings
+
+REDIS_URL = os.environ.get("STOREFRONT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHE_BACKENDS = ["memory", "redis"]
+
+
+async def require_redis(url: str = REDIS_URL) -> None:
+    """Fail loudly (never skip) when the Redis the suite needs does not answer."""
+    client = Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    except Exception as exc:
+        raise RuntimeError(f"Redis at {url} is unreachable; the cache tests need it") from exc
+    finally:
+        await client.aclose()
+
+
+async def forget_versions(prefix: str, url: str = REDIS_URL) -> None:
+    """Drop the version keys a test run created (entries expire on their own)."""
+    client = Redis.from_url(url)
+    try:
+        await client.delete(*(f"{prefix}:version:{namespace}" for namespace in (CATALOG, SYNC_STATUS)))
+    finally:
+        await client.aclose()
+
+
+def unique_prefix() -> str:
+    return f"storefront-test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=CACHE_BACKENDS)
+async def cache_settings(
+    request: pytest.FixtureRequest, make_settings: Callable[..., Settings]
+) -> AsyncIterator[Callable[..., Settings]]:
+    """Settings factory for the parametrized cache backend; one key prefix per test."""
+    prefix = unique_prefix()
+    extra: dict[str, Any] = {"cache_prefix": prefix}
+    if request.param == "redis":
+        await require_redis()
+        extra["redis_url"] = REDIS_URL
+
+    def make(**overrides: Any) -> Settings:
+        return make_settings(**{**extra, **overrides})
+
+    yield make
+    if request.param == "redis":
+        await forget_versions(prefix)
+
+
+@asynccontextmanager
+async def running_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with LifespanManager(application):
+        yield application
+
+
+@asynccontextmanager
+async def running_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a freshly started app (its own process state: L1, locks, counters)."""
+    async with running_app(settings) as application:
+        transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://storefront.test") as client:
+            yield client
