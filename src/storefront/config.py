@@ -45,6 +45,22 @@ class Settings(BaseSettings):
     zoho_organization_id: str = "1"
     zoho_webhook_secret: SecretStr | None = None
     zoho_requests_per_minute: int = Field(default=90, ge=1)
+    # The Zoho client: Redis key prefix (token and budget shared by processes), retries of reads,
+    # how long a call may wait for the request budget, token refresh margin and throttle cool-down.
+    zoho_key_prefix: str = "storefront"
+    zoho_retry_attempts: int = Field(default=4, ge=1)
+    zoho_retry_base_delay_seconds: float = Field(default=0.5, ge=0)
+    zoho_retry_deadline_seconds: float = Field(default=30.0, gt=0)
+    zoho_budget_max_wait_seconds: float = Field(default=30.0, ge=0)
+    zoho_token_refresh_margin_seconds: float = Field(default=300.0, ge=0)
+    zoho_token_throttle_cooldown_seconds: float = Field(default=600.0, ge=0)
+    # The built-in ERP emulator (ERP=emulator): where it listens (port 0: any free one), its demo
+    # catalog size, its per-minute rate limit (0: none) and where it sends item webhooks.
+    erp_emulator_host: str = "127.0.0.1"
+    erp_emulator_port: int = Field(default=0, ge=0, le=65535)
+    erp_emulator_demo_items: int = Field(default=1000, ge=0)
+    erp_emulator_rate_limit_per_minute: int = Field(default=100, ge=0)
+    erp_emulator_webhook_url: str | None = None
 
     price_list: str = "consumer_iqd"
     sync_interval_seconds: float = Field(default=300.0, ge=0)

@@ -34,3 +34,13 @@ class ErpRejected(ErpError):
 
 class ErpNotFound(ErpError):
     """HTTP 404 or code 1002."""
+
+
+class ErpTokenThrottled(ErpAuthError):
+    """The accounts server refuses new tokens for a while (too many refreshes); retry after `retry_after` s."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

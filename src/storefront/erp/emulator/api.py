@@ -281,7 +281,8 @@ def api_routes(state: EmulatorState) -> list[Route]:
         if state.faults.lose_order_answers > 0:
             state.faults.lose_order_answers -= 1
             return DroppedAnswer()
-        return ok({"salesorder": order}, status=201, message="Sales Order has been created.")
+        key = state.config.salesorder_answer_key
+        return ok({key: order}, status=201, message="Sales Order has been created.")
 
     async def get_salesorder(request: Request) -> Response:
         order = state.salesorders.get(request.path_params["salesorder_id"])

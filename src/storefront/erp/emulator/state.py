@@ -31,6 +31,8 @@ class EmulatorConfig:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     demo_items: int = 0
+    # Real answers say "salesorder"; one Zoho spec says "sales_order". Clients must take both.
+    salesorder_answer_key: str = "salesorder"
 
     def update(self, values: dict[str, Any]) -> None:
         known = {item.name: item.type for item in fields(self)}

@@ -1,0 +1,55 @@
+"""The ERP client a process uses, built from settings; with ERP=emulator, the emulator it talks to."""
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from storefront.config import Settings
+from storefront.erp.emulator import EmulatorConfig, EmulatorServer
+from storefront.erp.zoho import ZohoClient
+from storefront.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass
+class ErpRuntime:
+    client: ZohoClient
+    emulator: EmulatorServer | None = None
+    redis: Redis | None = None
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        if self.emulator is not None:
+            await self.emulator.stop()
+        if self.redis is not None:
+            await self.redis.aclose()
+
+
+def emulator_config(settings: Settings) -> EmulatorConfig:
+    """The emulator accepts exactly the credentials the settings give the client."""
+    secret = settings.zoho_webhook_secret
+    return EmulatorConfig(
+        client_id=settings.zoho_client_id,
+        client_secret=settings.zoho_client_secret.get_secret_value(),
+        refresh_token=settings.zoho_refresh_token.get_secret_value(),
+        organization_id=settings.zoho_organization_id,
+        rate_limit_per_minute=settings.erp_emulator_rate_limit_per_minute,
+        demo_items=settings.erp_emulator_demo_items,
+        webhook_url=settings.erp_emulator_webhook_url,
+        webhook_secret=secret.get_secret_value() if secret else None,
+    )
+
+
+async def open_erp(settings: Settings) -> ErpRuntime:
+    if settings.erp == "emulator":
+        # Each process gets its own emulator, so its token is not shared through Redis.
+        emulator = EmulatorServer(
+            emulator_config(settings), host=settings.erp_emulator_host, port=settings.erp_emulator_port
+        )
+        await emulator.start()
+        log.info("erp_emulator_started", url=emulator.url, items=len(emulator.state.items))
+        client = ZohoClient.from_settings(settings, api_url=emulator.api_url, accounts_url=emulator.url)
+        return ErpRuntime(client, emulator=emulator)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    return ErpRuntime(ZohoClient.from_settings(settings, redis=redis), redis=redis)
