@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from storefront import __version__
 from storefront.bff.endpoints import router as bff_router
-from storefront.cache import Cache, CacheFastPath
+from storefront.cache import Cache, CachingFastAPI
 from storefront.catalog.endpoints import router as catalog_router
 from storefront.config import Settings, get_settings
 from storefront.db.engine import create_database
@@ -43,7 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.db.dispose()
             mark_this_process_dead()
 
-    app = FastAPI(
+    # Cache hits of cached GET routes are answered before the middleware stack (storefront.cache).
+    app = CachingFastAPI(
         title="Storefront",
         version=__version__,
         summary="Catalog, stock and orders between a Zoho ERP and a shoppers' app.",
@@ -58,7 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(orders_tds_router, prefix="/api/tds")
     app.include_router(bff_router, prefix=BFF_MOBILE_PREFIX)
     app.include_router(metrics_router)
-    app.add_middleware(CacheFastPath)
     app.add_middleware(HTTPMetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -4,9 +4,9 @@ Invalidate after a write is durable: `after_commit(session, lambda: cache.invali
 Opt a GET route in with a `CachedRoute` and `cached_response` (see docs/cache.md).
 """
 
-from storefront.cache.fastpath import CacheFastPath
+from storefront.cache.fastpath import CachingFastAPI
 from storefront.cache.namespaces import CATALOG, SYNC_STATUS
 from storefront.cache.routes import CachedRoute, Compute, cached_response
 from storefront.cache.service import Cache
 
-__all__ = ["CATALOG", "SYNC_STATUS", "Cache", "CacheFastPath", "CachedRoute", "Compute", "cached_response"]
+__all__ = ["CATALOG", "SYNC_STATUS", "Cache", "CachedRoute", "CachingFastAPI", "Compute", "cached_response"]

@@ -71,7 +71,11 @@ class MemoryBackend:
         self._versions: dict[str, str] = {}
 
     async def read_versions(self, namespaces: Sequence[str]) -> list[str]:
-        return [self._versions.setdefault(namespace, new_version()) for namespace in namespaces]
+        versions = self._versions
+        return [
+            versions.get(namespace) or versions.setdefault(namespace, new_version())
+            for namespace in namespaces
+        ]
 
     async def bump(self, namespaces: Sequence[str]) -> None:
         for namespace in namespaces:

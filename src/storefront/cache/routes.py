@@ -53,11 +53,12 @@ def served_route(scope: Scope) -> ServedRoute:
     return route
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RouteBinding:
     """A `CachedRoute` attached to the FastAPI route serving it (learned on its first answer)."""
 
     route: CachedRoute
+    path_format: str
     path_regex: re.Pattern[str]
     query_names: frozenset[str]
     cache_control: bytes
@@ -91,6 +92,7 @@ def _query_names(dependant: Dependant) -> set[str]:
 def bind_route(route: CachedRoute, served: ServedRoute) -> RouteBinding:
     return RouteBinding(
         route=route,
+        path_format=served.path_format,
         path_regex=served.path_regex,
         query_names=frozenset(_query_names(served.dependant)),
         cache_control=f"public, max-age={int(route.ttl_seconds)}".encode(),
@@ -104,6 +106,6 @@ async def cached_response(request: Request, route: CachedRoute, compute: Compute
         return success(data, meta, headers={"Cache-Control": "private, no-store"})
     cache: Cache = request.app.state.cache
     binding = cache.bind(route, served_route(request.scope))
-    suffix = binding.suffix(request.scope["path"], request.scope["query_string"])
+    suffix = cache.suffix(binding, request.scope["path"], request.scope["query_string"])
     entry, outcome = await cache.fetch(binding, suffix, compute)
     return entry_response(entry, binding.cache_control, outcome, request.headers.get("if-none-match"))

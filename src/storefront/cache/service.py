@@ -24,6 +24,7 @@ from storefront.logging import get_logger
 log = get_logger(__name__)
 _LOCK_POLL_SECONDS = 0.01
 INVALIDATION = "invalidate"
+_SUFFIX_MEMORY = 4096
 
 
 class Cache:
@@ -51,6 +52,7 @@ class Cache:
         self._versions = VersionReader(backend)
         self._bindings: dict[tuple[str, str], RouteBinding] = {}
         self.bindings: list[RouteBinding] = []
+        self._suffixes: dict[tuple[RouteBinding, str, bytes], str] = {}
         self._flights: dict[str, asyncio.Future[tuple[CacheEntry, str]]] = {}
         self._unavailable_until = 0.0
         self._unwritten_invalidations: set[str] = set()
@@ -90,6 +92,16 @@ class Cache:
             if binding.path_regex.match(path):
                 return binding
         return None
+
+    def suffix(self, binding: RouteBinding, path: str, query_string: bytes) -> str:
+        """`binding.suffix`, remembered for the (few) raw paths and queries that repeat."""
+        raw = (binding, path, query_string)
+        suffix = self._suffixes.get(raw)
+        if suffix is None:
+            if len(self._suffixes) >= _SUFFIX_MEMORY:
+                self._suffixes.clear()
+            suffix = self._suffixes[raw] = binding.suffix(path, query_string)
+        return suffix
 
     def key(self, binding: RouteBinding, versions: Sequence[str], suffix: str) -> str:
         return f"{self.prefix}:{binding.route.prefix}:{'.'.join(versions)}:{suffix}"

@@ -1,0 +1,185 @@
+"""Throughput of a cached Consumer read against the framework ceiling, on uvicorn and granian.
+
+    .venv/bin/python -m benchmarks.cache_throughput [--duration 10] [--connections 64]
+        [--servers uvicorn,granian] [--redis-url redis://127.0.0.1:6379/0]
+
+Needs `wrk` (Debian: `apt-get install -y wrk`). For each server, in the same run and with the same
+flags (`wrk -t1 -c64 -d10s --latency`, one server worker), it measures the yardstick
+(/work/shared/yardsticks/ceiling_app.py, pre-encoded bytes) and then a cached
+`GET /api/consumer/products?limit=50` of Storefront (a scratch SQLite file with the 1,000-item demo
+catalog; the in-process cache, or Redis with --redis-url under a scratch key prefix). It prints
+requests/s, p50, p99 and the ratio to the yardstick on that server.
+"""
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from storefront.config import Settings
+from storefront.db.engine import create_database
+from storefront.db.migrate import upgrade_async
+from storefront.demo.loader import load_demo_catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+YARDSTICK_DIR = Path(os.environ.get("STOREFRONT_YARDSTICK_DIR", ROOT.parent / "shared" / "yardsticks"))
+PATH = "/api/consumer/products?limit=50"
+
+
+@dataclass
+class Result:
+    server: str
+    app: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: str
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def server_command(server: str, target: str, port: int, factory: bool, app_dir: Path | None) -> list[str]:
+    if server == "uvicorn":
+        command = [str(BIN / "uvicorn"), target, "--port", str(port), "--workers", "1"]
+        command += ["--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"]
+        if app_dir:
+            command += ["--app-dir", str(app_dir)]
+    else:
+        command = [str(BIN / "granian"), target, "--interface", "asgi", "--port", str(port), "--workers", "1"]
+        command += ["--loop", "uvloop", "--log-level", "warning", "--no-access-log"]
+        if app_dir:
+            command += ["--working-dir", str(app_dir)]
+    if factory:
+        command.append("--factory")
+    return command
+
+
+def wait_until_up(port: int, path: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server on port {port} did not answer {path}")
+
+
+def wrk(port: int, path: str, duration: int, connections: int) -> tuple[float, float, float, str]:
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", f"http://127.0.0.1:{port}{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"(Non-2xx or 3xx responses: \d+|Socket errors: .*)", output)
+    return rps, to_ms(output, "50%"), to_ms(output, "99%"), errors.group(1) if errors else ""
+
+
+def to_ms(output: str, percentile: str) -> float:
+    value, unit = re.search(rf"\s{percentile}\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def measure(
+    server: str, app: str, command: list[str], env: dict[str, str], port: int, args: argparse.Namespace
+) -> Result:
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        path = PATH if app == "storefront" else "/"
+        wait_until_up(port, path)
+        for _ in range(50):  # warm the cache and the connection pools
+            httpx.get(f"http://127.0.0.1:{port}{path}")
+        rps, p50, p99, errors = wrk(port, path, args.duration, args.connections)
+        return Result(server, app, rps, p50, p99, errors)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def prepare_database(url: str) -> None:
+    await upgrade_async(url)
+    settings = Settings(_env_file=None, database_url=url)
+    database = create_database(settings)
+    try:
+        await load_demo_catalog(database, settings.price_list, 1000)
+    finally:
+        await database.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--servers", default="uvicorn,granian")
+    parser.add_argument("--redis-url", default=None)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: install it with `apt-get install -y wrk` (Debian package `wrk`)")
+
+    scratch = Path(tempfile.mkdtemp(prefix="storefront-bench-"))
+    url = f"sqlite+aiosqlite:///{scratch / 'bench.db'}"
+    asyncio.run(prepare_database(url))
+    env = {
+        **os.environ,
+        "STOREFRONT_DATABASE_URL": url,
+        "STOREFRONT_RUN_BACKGROUND_TASKS": "false",
+        "STOREFRONT_LOG_LEVEL": "WARNING",
+        "STOREFRONT_CACHE_PREFIX": f"storefront-bench-{uuid.uuid4().hex[:8]}",
+    }
+    env.pop("STOREFRONT_REDIS_URL", None)
+    if args.redis_url:
+        env["STOREFRONT_REDIS_URL"] = args.redis_url
+    results = []
+    try:
+        for server in args.servers.split(","):
+            port = free_port()
+            yardstick = server_command(server, "ceiling_app:app", port, False, YARDSTICK_DIR)
+            results.append(measure(server, "yardstick", yardstick, env, port, args))
+            port = free_port()
+            storefront = server_command(server, "storefront.app:create_app", port, True, None)
+            results.append(measure(server, "storefront", storefront, env, port, args))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    backend = "redis" if args.redis_url else "memory"
+    print(f"wrk -t1 -c{args.connections} -d{args.duration}s --latency, one worker, cache backend: {backend}")
+    print(f"{'server':8} {'app':10} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'of yardstick':>12}  errors")
+    ceilings = {r.server: r.requests_per_second for r in results if r.app == "yardstick"}
+    for r in results:
+        ratio = r.requests_per_second / ceilings[r.server]
+        print(
+            f"{r.server:8} {r.app:10} {r.requests_per_second:10.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} "
+            f"{ratio:11.1%}  {r.errors}"
+        )
+
+
+if __name__ == "__main__":
+    main()
