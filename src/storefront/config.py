@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     erp_emulator_webhook_url: str | None = None
 
     price_list: str = "consumer_iqd"
+    # The order push to the ERP: poll interval of idle workers, how long a claim is held, when to give up.
+    order_push_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    order_push_lease_seconds: float = Field(default=120.0, gt=0)
+    order_push_max_attempts: int = Field(default=12, ge=1)
+    order_push_backoff_base_seconds: float = Field(default=2.0, ge=0)
+    order_push_backoff_cap_seconds: float = Field(default=600.0, ge=0)
+    order_push_batch_size: int = Field(default=8, ge=1, le=100)
     sync_interval_seconds: float = Field(default=300.0, ge=0)
     run_background_tasks: bool = True
 

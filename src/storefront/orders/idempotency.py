@@ -47,13 +47,24 @@ class IdempotencyKeys:
 
         Raises IdempotencyKeyReused when the key was used with another body.
         """
-        await self.session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.scope == self.scope,
-                IdempotencyRecord.key == key,
-                IdempotencyRecord.expires_at < now,
+        if await self._insert(key, request_hash, now):
+            return None
+        row = await self._find(key)
+        if row.expires_at < now:
+            # Expired: the key is free again.
+            await self.session.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key
+                )
             )
-        )
+            if await self._insert(key, request_hash, now):
+                return None
+            row = await self._find(key)
+        if row.request_hash != request_hash:
+            raise IdempotencyKeyReused(details={"idempotency_key": key})
+        return StoredAnswer(status_code=row.status_code, body=row.response_body)
+
+    async def _insert(self, key: str, request_hash: str, now: datetime) -> bool:
         inserted = await self.session.execute(
             upsert_insert(self.session, IdempotencyRecord)
             .values(
@@ -68,20 +79,16 @@ class IdempotencyKeys:
             .on_conflict_do_nothing(index_elements=["scope", "key"])
             .returning(IdempotencyRecord.key)
         )
-        if inserted.first() is not None:
-            return None
-        row = (
-            await self.session.execute(
-                select(
-                    IdempotencyRecord.request_hash,
-                    IdempotencyRecord.status_code,
-                    IdempotencyRecord.response_body,
-                ).where(IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key)
-            )
-        ).one()
-        if row.request_hash != request_hash:
-            raise IdempotencyKeyReused(details={"idempotency_key": key})
-        return StoredAnswer(status_code=row.status_code, body=row.response_body)
+        return inserted.first() is not None
+
+    async def _find(self, key: str) -> Any:
+        query = select(
+            IdempotencyRecord.request_hash,
+            IdempotencyRecord.status_code,
+            IdempotencyRecord.response_body,
+            IdempotencyRecord.expires_at,
+        ).where(IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key)
+        return (await self.session.execute(query)).one()
 
     async def save(self, key: str, status_code: int, body: dict[str, Any]) -> None:
         await self.session.execute(

@@ -53,6 +53,8 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal]
     line_total: Mapped[Decimal]
+    # Set once this line's reserved units are given back (see Order.reservation_released_at).
+    reservation_released_at: Mapped[datetime | None]
 
     order: Mapped[Order] = relationship(back_populates="lines", lazy="raise")
 

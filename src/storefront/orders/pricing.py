@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import PriceList, Product, ProductPrice
@@ -116,20 +116,16 @@ def _as_uuid(ref: str) -> uuid.UUID | None:
         return None
 
 
-async def _price_list(session: AsyncSession, code: str) -> tuple[int, str] | None:
-    row = (
-        await session.execute(select(PriceList.id, PriceList.currency).where(PriceList.code == code))
-    ).first()
-    return (row.id, row.currency) if row is not None else None
-
-
 async def load_products(
-    session: AsyncSession, price_list_id: int | None, refs: Sequence[str]
-) -> dict[str, PricedProduct]:
-    """Products by our id or ERP item id, keyed by the ref that found them, priced on the list."""
+    session: AsyncSession, price_list_code: str, refs: Sequence[str]
+) -> tuple[int | None, str | None, dict[str, PricedProduct]]:
+    """The price list's id and currency, and the products by our id or ERP item id (keyed by the
+    ref that found them) priced on it: one query."""
     ids = [u for u in (_as_uuid(ref) for ref in refs) if u is not None]
-    price_join = and_(ProductPrice.product_id == Product.id, ProductPrice.price_list_id == price_list_id)
-    query = (
+    price_list = select(PriceList.id).where(PriceList.code == price_list_code).scalar_subquery()
+    currency = select(PriceList.currency).where(PriceList.code == price_list_code).scalar_subquery()
+    price_join = and_(ProductPrice.product_id == Product.id, ProductPrice.price_list_id == price_list)
+    products = (
         select(
             Product.id,
             Product.erp_item_id,
@@ -141,9 +137,19 @@ async def load_products(
         )
         .outerjoin(ProductPrice, price_join)
         .where(or_(Product.id.in_(ids), Product.erp_item_id.in_(list(refs))))
+        .subquery()
     )
+    # The price list's row comes back even when no product matches (a LEFT JOIN from it).
+    query = select(price_list.label("price_list_id"), currency.label("currency"), products).outerjoin_from(
+        select(literal(1).label("one")).subquery(), products, true()
+    )
+    rows = (await session.execute(query)).all()
+    price_list_id = rows[0].price_list_id if rows else None
+    list_currency = rows[0].currency if rows else None
     by_ref: dict[str, PricedProduct] = {}
-    for row in (await session.execute(query)).all():
+    for row in rows:
+        if row.id is None:
+            continue
         product = PricedProduct(
             id=row.id,
             erp_item_id=row.erp_item_id,
@@ -155,7 +161,8 @@ async def load_products(
         )
         by_ref[str(product.id)] = product
         by_ref[product.erp_item_id] = product
-    return {ref: by_ref[_canonical(ref)] for ref in refs if _canonical(ref) in by_ref}
+    found = {ref: by_ref[_canonical(ref)] for ref in refs if _canonical(ref) in by_ref}
+    return price_list_id, list_currency, found
 
 
 def _canonical(ref: str) -> str:
@@ -165,9 +172,9 @@ def _canonical(ref: str) -> str:
 
 async def quote(session: AsyncSession, price_list_code: str, lines: Sequence[LineRequest]) -> Quote:
     """Current prices, sellable stock and totals for these lines, with each line's problems."""
-    price_list = await _price_list(session, price_list_code)
-    price_list_id, currency = price_list if price_list is not None else (None, None)
-    products = await load_products(session, price_list_id, [line.product_id for line in lines])
+    price_list_id, currency, products = await load_products(
+        session, price_list_code, [line.product_id for line in lines]
+    )
     quoted: list[QuotedLine] = []
     seen: set[uuid.UUID] = set()
     for index, line in enumerate(lines):

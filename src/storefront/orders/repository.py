@@ -2,12 +2,14 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storefront.db.base import utcnow
 from storefront.orders.models import Order, OrderLine, OrderPush
 from storefront.orders.schemas import OrderLineView, OrderView, PushView
 
@@ -116,15 +118,12 @@ class OrderRepository:
         ).all()
         return _order_view(order, lines)
 
+    async def row(self, order_id: uuid.UUID) -> Any:
+        return (await self.session.execute(select(*_ORDER_COLUMNS).where(Order.id == order_id))).first()
+
     async def get_for_update(self, order_id: uuid.UUID) -> Any:
         query = select(*_ORDER_COLUMNS).where(Order.id == order_id).with_for_update()
         return (await self.session.execute(query)).first()
-
-    async def line_quantities(self, order_id: uuid.UUID) -> dict[uuid.UUID, int]:
-        rows = await self.session.execute(
-            select(OrderLine.product_id, OrderLine.quantity).where(OrderLine.order_id == order_id)
-        )
-        return {product_id: quantity for product_id, quantity in rows.all()}
 
     async def lines(self, order_id: uuid.UUID) -> Sequence[Any]:
         query = select(*_LINE_COLUMNS).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no)
@@ -182,3 +181,61 @@ class OrderRepository:
         if status is not None:
             query = query.where(Order.status == status)
         return int((await self.session.execute(query)).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    order_id: uuid.UUID
+    attempts: int
+
+
+class PushRepository:
+    """Claims on pending pushes. A claim is a lease: `locked_by` holds it until `locked_until`,
+    after which another worker may take the push over (its first holder was presumably killed)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim_due(self, worker_id: str, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
+        due = (
+            (OrderPush.status == PUSH_PENDING)
+            & (OrderPush.next_attempt_at <= now)
+            & (OrderPush.locked_until.is_(None) | (OrderPush.locked_until < now))
+        )
+        # PostgreSQL: rows another worker is claiming right now are skipped, not waited for.
+        # SQLite ignores FOR UPDATE; its writers are serialized (BEGIN IMMEDIATE) instead.
+        candidates = (
+            select(OrderPush.order_id)
+            .where(due)
+            .order_by(OrderPush.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        result = await self.session.execute(
+            update(OrderPush)
+            .where(OrderPush.order_id.in_(candidates.scalar_subquery()), due)
+            .values(
+                locked_by=worker_id,
+                locked_until=now + lease,
+                attempts=OrderPush.attempts + 1,
+                updated_at=now,
+            )
+            .returning(OrderPush.order_id, OrderPush.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        return [Claim(order_id, attempts) for order_id, attempts in result.all()]
+
+    async def finish(self, claim: Claim, worker_id: str, **values: Any) -> bool:
+        """Update a push this worker still holds; False when its lease was lost to another worker."""
+        result = await self.session.execute(
+            update(OrderPush)
+            .where(
+                OrderPush.order_id == claim.order_id,
+                OrderPush.locked_by == worker_id,
+                OrderPush.attempts == claim.attempts,
+                OrderPush.status == PUSH_PENDING,
+            )
+            .values(locked_until=None, locked_by=None, updated_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]

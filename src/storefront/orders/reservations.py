@@ -7,12 +7,17 @@ cannot deadlock. None of these functions commit: the caller's transaction decide
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import Product
+from storefront.db.base import utcnow
+from storefront.orders.models import Order, OrderLine
+from storefront.orders.repository import CONFIRMED
 
 
 async def reserve(session: AsyncSession, quantities: Mapping[uuid.UUID, int]) -> dict[uuid.UUID, int]:
@@ -61,3 +66,77 @@ def _minus_floor_zero(quantity: int) -> ColumnElement[int]:
         (Product.reserved_stock >= quantity, Product.reserved_stock - quantity),
         else_=0,
     )
+
+
+async def _release_lines(session: AsyncSession, lines: Any, now: datetime) -> tuple[set[uuid.UUID], int]:
+    """Mark the selected unreleased lines released and give their units back.
+
+    Returns the orders touched and the number of lines released.
+    """
+    result = await session.execute(
+        update(OrderLine)
+        .where(lines, OrderLine.reservation_released_at.is_(None))
+        .values(reservation_released_at=now)
+        .returning(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity)
+        .execution_options(synchronize_session=False)
+    )
+    rows = result.all()
+    totals: dict[uuid.UUID, int] = {}
+    for _, product_id, quantity in rows:
+        totals[product_id] = totals.get(product_id, 0) + quantity
+    await release(session, totals)
+    return {order_id for order_id, _, _ in rows}, len(rows)
+
+
+async def _mark_orders_released(session: AsyncSession, order_ids: set[uuid.UUID], now: datetime) -> None:
+    if not order_ids:
+        return
+    unreleased = (
+        select(OrderLine.order_id)
+        .where(OrderLine.order_id == Order.id, OrderLine.reservation_released_at.is_(None))
+        .exists()
+    )
+    await session.execute(
+        update(Order)
+        .where(Order.id.in_(order_ids), Order.reservation_released_at.is_(None), ~unreleased)
+        .values(reservation_released_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release_order(session: AsyncSession, order_id: uuid.UUID, now: datetime) -> None:
+    """Give back every unit an order still holds (it failed or was cancelled)."""
+    orders, _ = await _release_lines(session, OrderLine.order_id == order_id, now)
+    await _mark_orders_released(session, orders, now)
+
+
+async def unmark_released(session: AsyncSession, order_id: uuid.UUID) -> None:
+    """The order holds its units again (a failed order retried after `reserve` succeeded)."""
+    await session.execute(
+        update(OrderLine)
+        .where(OrderLine.order_id == order_id)
+        .values(reservation_released_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release_settled_reservations(
+    session: AsyncSession, product_ids: Iterable[uuid.UUID], figures_read_at: datetime
+) -> int:
+    """Release confirmed orders' units on these products once the ERP's figures include them.
+
+    Call it in the transaction that writes the ERP figures of `product_ids`, read no earlier than
+    `figures_read_at`. A line is released when its order was confirmed before that instant, so
+    its sales order already counts in the ERP's available stock: released now, the units are not
+    counted twice; released no earlier, they are never given back while the ERP does not yet
+    count them. Returns the number of lines released.
+    """
+    ids = list(product_ids)
+    if not ids:
+        return 0
+    now = utcnow()
+    settled_orders = select(Order.id).where(Order.status == CONFIRMED, Order.confirmed_at < figures_read_at)
+    lines = OrderLine.product_id.in_(ids) & OrderLine.order_id.in_(settled_orders)
+    orders, released = await _release_lines(session, lines, now)
+    await _mark_orders_released(session, orders, now)
+    return released

@@ -4,18 +4,22 @@ The service never commits. The caller's write session commits once; what must on
 after that (fresh catalog reads, waking the push worker) is queued with `after_commit`.
 """
 
-import inspect
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storefront.cache import Cache
+from storefront.cache.namespaces import CATALOG
 from storefront.db.base import utcnow
 from storefront.db.session import after_commit
+from storefront.events.bus import record
 from storefront.orders.errors import (
     InsufficientStock,
     OrderNotFound,
@@ -28,14 +32,12 @@ from storefront.orders.pricing import UNSELLABLE, Quote, QuotedLine, quote
 from storefront.orders.repository import (
     ACCEPTED,
     FAILED,
-    PUSH_FAILED,
     PUSH_PENDING,
     OrderRepository,
 )
-from storefront.orders.reservations import release, reserve
-from storefront.orders.schemas import OrderView, PlaceOrderIn
+from storefront.orders.reservations import release_order, reserve, unmark_released
+from storefront.orders.schemas import OrderLineView, OrderView, PlaceOrderIn
 
-CATALOG = "catalog"  # the cache namespace of every product read
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -101,6 +103,80 @@ def _refuse_if_not_orderable(current: Quote) -> None:
         )
 
 
+def _order_rows(
+    order_in: PlaceOrderIn, current: Quote, now: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    order_id = uuid.uuid4()
+    assert current.price_list_id is not None
+    assert current.currency is not None
+    order = {
+        "id": order_id,
+        "number": new_order_number(),
+        "status": ACCEPTED,
+        "customer_name": order_in.customer.name,
+        "customer_email": str(order_in.customer.email),
+        "customer_phone": order_in.customer.phone or None,
+        "notes": order_in.notes or None,
+        "currency": current.currency,
+        "total": current.total,
+        "price_list_id": current.price_list_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    lines = []
+    for line in current.lines:
+        product = line.product
+        assert product is not None
+        assert line.unit_price is not None
+        assert line.line_total is not None
+        lines.append(
+            {
+                "order_id": order_id,
+                "line_no": line.index + 1,
+                "product_id": product.id,
+                "erp_item_id": product.erp_item_id,
+                "sku": product.sku,
+                "name": product.name,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "line_total": line.line_total,
+            }
+        )
+    return order, lines
+
+
+def _view(order: dict[str, Any], lines: list[dict[str, Any]]) -> OrderView:
+    return OrderView(
+        id=str(order["id"]),
+        number=order["number"],
+        status=order["status"],
+        customer_name=order["customer_name"],
+        customer_email=order["customer_email"],
+        customer_phone=order["customer_phone"],
+        notes=order["notes"],
+        currency=order["currency"],
+        total=order["total"],
+        lines=[
+            OrderLineView(
+                line_no=line["line_no"],
+                product_id=str(line["product_id"]),
+                erp_item_id=line["erp_item_id"],
+                sku=line["sku"],
+                name=line["name"],
+                quantity=line["quantity"],
+                unit_price=line["unit_price"],
+                line_total=line["line_total"],
+            )
+            for line in lines
+        ],
+        erp_salesorder_id=None,
+        erp_salesorder_number=None,
+        created_at=order["created_at"],
+        confirmed_at=None,
+        failed_at=None,
+    )
+
+
 class OrderService:
     def __init__(self, session: AsyncSession, price_list_code: str, hooks: OrderHooks | None = None) -> None:
         self.session = session
@@ -115,7 +191,10 @@ class OrderService:
         """
         current = await quote(self.session, self.price_list_code, order_in.lines)
         _refuse_if_not_orderable(current)
-        quantities = {product.id: line.quantity for line in current.lines if (product := line.product)}
+        order, lines = _order_rows(order_in, current, utcnow())
+        # The reservation comes last, so hot product rows stay locked only until the commit.
+        await self.repository.add(order, lines, order["created_at"])
+        quantities = {line["product_id"]: line["quantity"] for line in lines}
         shortfalls = await reserve(self.session, quantities)
         if shortfalls:
             raise InsufficientStock(
@@ -131,49 +210,8 @@ class OrderService:
                     ]
                 }
             )
-
-        now = utcnow()
-        order_id = uuid.uuid4()
-        assert current.price_list_id is not None
-        assert current.currency is not None
-        order = {
-            "id": order_id,
-            "number": new_order_number(),
-            "status": ACCEPTED,
-            "customer_name": order_in.customer.name,
-            "customer_email": str(order_in.customer.email),
-            "customer_phone": order_in.customer.phone or None,
-            "notes": order_in.notes or None,
-            "currency": current.currency,
-            "total": current.total,
-            "price_list_id": current.price_list_id,
-            "created_at": now,
-            "updated_at": now,
-        }
-        lines = []
-        for line in current.lines:
-            product = line.product
-            assert product is not None
-            assert line.unit_price is not None
-            assert line.line_total is not None
-            lines.append(
-                {
-                    "order_id": order_id,
-                    "line_no": line.index + 1,
-                    "product_id": product.id,
-                    "erp_item_id": product.erp_item_id,
-                    "sku": product.sku,
-                    "name": product.name,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price,
-                    "line_total": line.line_total,
-                }
-            )
-        await self.repository.add(order, lines, now)
         _schedule(self.session, self.hooks, stock_changed=True, push_due=True)
-        view = await self.repository.get(order_id)
-        assert view is not None
-        return view
+        return _view(order, lines)
 
     async def get(self, order_id: str) -> OrderView:
         view = await self.repository.get(parse_order_id(order_id))
@@ -182,14 +220,17 @@ class OrderService:
         return view
 
     async def fail(self, order_id: uuid.UUID, reason: str) -> bool:
-        """Mark an accepted order failed for good and give its units back. False if it was not accepted."""
+        """Mark an accepted order failed for good and give its units back. False if it was not accepted.
+
+        The caller (the push worker) marks the push itself failed.
+        """
         now = utcnow()
         if not await self.repository.set_status(
-            order_id, ACCEPTED, status=FAILED, failed_at=now, reservation_released_at=now, updated_at=now
+            order_id, ACCEPTED, status=FAILED, failed_at=now, updated_at=now
         ):
             return False
-        await release(self.session, await self.repository.line_quantities(order_id))
-        await self._set_push(order_id, status=PUSH_FAILED, last_error=reason[:2000], locked_until=None)
+        await release_order(self.session, order_id, now)
+        record(self.session, "tds.order.create.failed", correlation_id=str(order_id), error=reason)
         _schedule(self.session, self.hooks, stock_changed=True, push_due=False)
         return True
 
@@ -222,6 +263,7 @@ class OrderService:
         await self.repository.set_status(
             order_uuid, FAILED, status=ACCEPTED, failed_at=None, reservation_released_at=None, updated_at=now
         )
+        await unmark_released(self.session, order_uuid)
         await self._set_push(
             order_uuid,
             status=PUSH_PENDING,
@@ -246,14 +288,9 @@ class OrderService:
 
 def order_hooks(app: Any) -> OrderHooks:
     """Hooks wired to the application's cache and in-process push worker, when it has them."""
-    cache = getattr(app.state, "cache", None)
+    cache: Cache | None = getattr(app.state, "cache", None)
     pusher = getattr(app.state, "order_pusher", None)
-    invalidate_catalog = None
-    if cache is not None:
-
-        async def invalidate_catalog() -> None:
-            result = cache.invalidate(CATALOG)
-            if inspect.isawaitable(result):
-                await result
-
-    return OrderHooks(invalidate_catalog=invalidate_catalog, wake_pusher=pusher.wake if pusher else None)
+    return OrderHooks(
+        invalidate_catalog=partial(cache.invalidate, CATALOG) if cache is not None else None,
+        wake_pusher=pusher.wake if pusher is not None else None,
+    )

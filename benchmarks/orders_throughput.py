@@ -1,0 +1,188 @@
+"""Order placement throughput on PostgreSQL: one API process, many clients, a few hot products.
+
+    .venv/bin/python -m benchmarks.orders_throughput [--clients 64] [--products 10] [--seconds 15]
+
+Creates a scratch database, mirrors `--products` items with plenty of stock, starts one
+`storefront serve` process (uvicorn, no background push worker: this measures placement),
+and has `--clients` concurrent clients POST one-line orders for random hot products for
+`--seconds` after a short warm-up. Prints orders/s and the p50/p99 latency of accepted orders,
+checks that reserved units equal ordered units (no oversell, no lost order), and drops the
+scratch database.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import sys
+import time
+import uuid
+from asyncio.subprocess import DEVNULL
+from typing import Any
+
+import asyncpg
+import httpx
+
+from storefront.config import Settings
+from storefront.db.engine import create_database
+from storefront.db.migrate import upgrade_async
+from storefront.demo.loader import load_items
+
+ADMIN_URL = os.environ.get("STOREFRONT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def hot_items(count: int, stock: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "item_id": str(8100000000000 + n),
+            "name": f"Hot Product {n}",
+            "sku": f"HOT-{n:03d}",
+            "rate": 1000 + 250 * n,
+            "status": "active",
+            "category_name": "Beverages",
+            "actual_available_stock": stock,
+            "available_stock": stock,
+            "stock_on_hand": stock,
+            "last_modified_time": "2026-11-01T10:00:00+0000",
+        }
+        for n in range(count)
+    ]
+
+
+async def wait_until_up(base_url: str, process: asyncio.subprocess.Process) -> None:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        for _ in range(200):
+            if process.returncode is not None:
+                raise RuntimeError("the API process exited")
+            try:
+                if (await http.get("/health/live")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    raise RuntimeError("the API process did not come up")
+
+
+async def drive(
+    base_url: str, item_ids: list[str], clients: int, seconds: float, warmup: float
+) -> tuple[list[float], dict[int, int], float]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30.0) as http:
+        measuring = False
+        stop_at = time.perf_counter() + warmup + seconds
+        started = 0.0
+
+        async def client(n: int) -> None:
+            rng = random.Random(n)
+            while time.perf_counter() < stop_at:
+                body = {
+                    "customer": {"name": f"Bench {n}", "email": f"bench{n}@example.com"},
+                    "lines": [{"product_id": rng.choice(item_ids), "quantity": 1}],
+                }
+                began = time.perf_counter()
+                response = await http.post("/api/consumer/orders", json=body)
+                elapsed = time.perf_counter() - began
+                if measuring:
+                    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                    if response.status_code == 201:
+                        latencies.append(elapsed)
+
+        async def start_measuring() -> None:
+            nonlocal measuring, started
+            await asyncio.sleep(warmup)
+            measuring = True
+            started = time.perf_counter()
+
+        await asyncio.gather(start_measuring(), *(client(n) for n in range(clients)))
+        duration = time.perf_counter() - started
+    return latencies, statuses, duration
+
+
+async def check_consistency(url: str) -> tuple[int, int]:
+    connection = await asyncpg.connect(url)
+    try:
+        reserved = await connection.fetchval("SELECT COALESCE(SUM(reserved_stock), 0) FROM products")
+        ordered = await connection.fetchval("SELECT COALESCE(SUM(quantity), 0) FROM order_lines")
+        return int(reserved), int(ordered)
+    finally:
+        await connection.close()
+
+
+async def main(args: argparse.Namespace) -> None:
+    name = f"storefront_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(ADMIN_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    plain_url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    settings = Settings(_env_file=None, database_url=plain_url)  # type: ignore[call-arg]
+    process: asyncio.subprocess.Process | None = None
+    try:
+        await upgrade_async(settings.database_url)
+        items = hot_items(args.products, stock=10_000_000)
+        database = create_database(settings)
+        try:
+            await load_items(
+                database, items, {i["item_id"]: i["rate"] for i in items}, settings.price_list, "IQD"
+            )
+        finally:
+            await database.dispose()
+
+        port = free_port()
+        env = {
+            **os.environ,
+            "STOREFRONT_DATABASE_URL": plain_url,
+            "STOREFRONT_RUN_BACKGROUND_TASKS": "false",
+            "STOREFRONT_LOG_LEVEL": "WARNING",
+            "STOREFRONT_DATABASE_POOL_SIZE": str(args.pool),
+            "STOREFRONT_DATABASE_MAX_OVERFLOW": "0",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "storefront", "serve", "--port", str(port), env=env, stdout=DEVNULL
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        await wait_until_up(base_url, process)
+        latencies, statuses, duration = await drive(
+            base_url, [i["item_id"] for i in items], args.clients, args.seconds, args.warmup
+        )
+        reserved, ordered = await check_consistency(plain_url)
+        accepted = statuses.get(201, 0)
+        cuts = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [0.0] * 99
+        print(
+            f"clients={args.clients} hot_products={args.products} seconds={duration:.1f} "
+            f"pool={args.pool} statuses={dict(sorted(statuses.items()))}"
+        )
+        print(
+            f"orders/s={accepted / duration:.0f} p50={statistics.median(latencies) * 1000:.1f}ms "
+            f"p99={cuts[98] * 1000:.1f}ms"
+        )
+        print(f"reserved units={reserved} ordered units={ordered} consistent={reserved == ordered}")
+    finally:
+        if process is not None:
+            process.terminate()
+            await asyncio.wait_for(process.wait(), 10)
+        admin = await asyncpg.connect(ADMIN_URL)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--products", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--pool", type=int, default=20)
+    asyncio.run(main(parser.parse_args()))
