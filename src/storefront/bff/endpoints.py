@@ -1,16 +1,23 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
+from storefront.bff.cart import router as cart_router
 from storefront.bff.service import MobileScreens
+from storefront.cache import CATALOG, CachedRoute, cached_response
 from storefront.catalog.repository import CatalogRepository
 from storefront.catalog.service import CatalogService
 from storefront.db.session import ReadSession
 from storefront.web.pagination import Page, page_meta, page_params
-from storefront.web.responses import success
 
 router = APIRouter(tags=["bff-mobile"])
+
+# Every screen shows products, so every screen obeys the catalog's invalidation.
+HOME = CachedRoute("bff:home", ttl_seconds=60, namespaces=(CATALOG,))
+PRODUCT = CachedRoute("bff:product", ttl_seconds=300, namespaces=(CATALOG,))
+CATEGORY = CachedRoute("bff:category", ttl_seconds=300, namespaces=(CATALOG,))
+SEARCH = CachedRoute("bff:search", ttl_seconds=120, namespaces=(CATALOG,))
 
 
 def mobile_screens(request: Request, session: ReadSession) -> MobileScreens:
@@ -21,37 +28,54 @@ Screens = Annotated[MobileScreens, Depends(mobile_screens)]
 
 
 @router.get("/home", summary="Home screen: categories, new arrivals, last sync time")
-async def home(screens: Screens) -> Response:
-    return success(await screens.home())
+async def home(request: Request, screens: Screens) -> Response:
+    async def compute() -> tuple[Any, dict[str, Any]]:
+        return await screens.home(), {}
+
+    return await cached_response(request, HOME, compute)
 
 
 @router.get(
     "/products/{product_id}", summary="Product screen: the product, its availability, related products"
 )
 async def product(
-    screens: Screens, product_id: Annotated[str, Path(min_length=1, max_length=64)]
+    request: Request, screens: Screens, product_id: Annotated[str, Path(min_length=1, max_length=64)]
 ) -> Response:
-    return success(await screens.product(product_id))
+    async def compute() -> tuple[Any, dict[str, Any]]:
+        return await screens.product(product_id), {}
+
+    return await cached_response(request, PRODUCT, compute)
 
 
 @router.get("/categories/{name}/products", summary="Category screen: its products, a page at a time")
 async def category_products(
+    request: Request,
     screens: Screens,
     page: Annotated[Page, Depends(page_params)],
     name: Annotated[str, Path(min_length=1, max_length=255)],
 ) -> Response:
-    products, has_more = await screens.category(name, page.skip, page.limit)
-    meta = page_meta(page, len(products), has_more)
-    return success([p.to_dict() for p in products], {**meta, "category": name})
+    async def compute() -> tuple[Any, dict[str, Any]]:
+        products, has_more = await screens.category(name, page.skip, page.limit)
+        meta = page_meta(page, len(products), has_more)
+        return [p.to_dict() for p in products], {**meta, "category": name}
+
+    return await cached_response(request, CATEGORY, compute)
 
 
 @router.get("/search", summary="Search screen: products whose name or SKU holds the words")
 async def search(
+    request: Request,
     screens: Screens,
     page: Annotated[Page, Depends(page_params)],
     q: Annotated[str, Query(min_length=1, max_length=200)],
 ) -> Response:
-    query = q.strip()
-    products, has_more = await screens.search(query, page.skip, page.limit) if query else ([], False)
-    meta = page_meta(page, len(products), has_more)
-    return success([p.to_dict() for p in products], {**meta, "query": query})
+    async def compute() -> tuple[Any, dict[str, Any]]:
+        query = q.strip()
+        products, has_more = await screens.search(query, page.skip, page.limit) if query else ([], False)
+        meta = page_meta(page, len(products), has_more)
+        return [p.to_dict() for p in products], {**meta, "query": query}
+
+    return await cached_response(request, SEARCH, compute)
+
+
+router.include_router(cart_router)

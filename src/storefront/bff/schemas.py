@@ -3,10 +3,21 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from storefront.catalog.schemas import CategoryView, ProductView
+from storefront.orders.schemas import MAX_LINES, OrderLineIn
 
 LOW_STOCK = 5
 StockLevel = Literal["in_stock", "low_stock", "out_of_stock"]
+
+
+class CartIn(BaseModel):
+    """The cart as the app holds it; `unit_price` is the price it showed, to spot a change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
 def stock_level(stock: int) -> StockLevel:

@@ -1,0 +1,45 @@
+"""The cart and checkout screens, through the same pricing and order service as the Consumer API."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from storefront.bff.schemas import CartIn
+from storefront.db.session import ReadSession
+from storefront.orders.endpoints import CommittedWriteSession, IdempotencyKey
+from storefront.orders.idempotency import answer_once
+from storefront.orders.pricing import quote
+from storefront.orders.schemas import PlaceOrderIn
+from storefront.orders.service import OrderService, order_hooks
+from storefront.web.responses import JSONResponse, success, success_body
+
+router = APIRouter(tags=["bff-mobile"])
+
+
+@router.post("/cart/quote", summary="Cart screen: today's prices, availability, totals, a problem per line")
+async def cart_quote(request: Request, cart: CartIn, session: ReadSession) -> Response:
+    basket = await quote(session, request.app.state.settings.price_list, cart.lines)
+    return success(basket.to_dict())
+
+
+@router.post("/checkout", status_code=201, summary="Place the order; answers the order and its quote")
+async def checkout(
+    request: Request,
+    order_in: PlaceOrderIn,
+    session: CommittedWriteSession,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    price_list = request.app.state.settings.price_list
+    service = OrderService(session, price_list, order_hooks(request.app))
+
+    async def place() -> tuple[int, dict[str, Any]]:
+        # Quoted in the order's own transaction, before its units are reserved.
+        basket = await quote(session, price_list, order_in.lines)
+        order = await service.place(order_in)
+        return 201, success_body({"order": order.to_dict(), "quote": basket.to_dict()})
+
+    status_code, body = await answer_once(
+        session, "bff.checkout", idempotency_key, order_in.model_dump(mode="json"), place
+    )
+    return JSONResponse(body, status_code=status_code)
