@@ -83,5 +83,15 @@ def demo(
     )
 
 
+@cli.command()
+def worker() -> None:
+    """Push accepted orders to the ERP; run as many as needed, they share the queue."""
+    from storefront.orders.worker import run_worker
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    asyncio.run(run_worker(settings))
+
+
 def main() -> None:
     cli()

@@ -11,18 +11,22 @@ mid-push never leads to a second sales order.
 import asyncio
 import os
 import random
+import signal
 import socket
 import uuid
 from contextlib import suppress
 from datetime import timedelta
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
+from storefront.cache import Cache
+from storefront.cache.namespaces import CATALOG
 from storefront.config import Settings
 from storefront.db.base import utcnow
-from storefront.db.engine import Database
+from storefront.db.engine import Database, create_database
 from storefront.db.session import commit
-from storefront.erp.client import ErpClient
 from storefront.erp.errors import ErpError
+from storefront.erp.runtime import open_erp
 from storefront.events.bus import record
 from storefront.logging import get_logger
 from storefront.orders.idempotency import IdempotencyKeys
@@ -34,14 +38,26 @@ from storefront.orders.repository import (
     OrderRepository,
     PushRepository,
 )
-from storefront.orders.service import OrderHooks, OrderService
+from storefront.orders.service import OrderHooks, OrderService, order_hooks
 
 log = get_logger(__name__)
 _PURGE_EVERY_SECONDS = 3600.0
 
 
+class SalesOrderErp(Protocol):
+    """The part of `storefront.erp.client.ErpClient` the push needs."""
+
+    async def find_contact_by_email(self, email: str) -> str | None: ...
+
+    async def create_contact(self, name: str, email: str, phone: str | None) -> str: ...
+
+    async def find_salesorder_by_reference(self, reference_number: str) -> dict[str, Any] | None: ...
+
+    async def create_salesorder(self, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+
 def backoff_seconds(attempts: int, base: float, cap: float) -> float:
-    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**(attempts-1))]."""
+    """Exponential backoff with jitter: uniform in the upper half of min(cap, base * 2**(attempts-1))."""
     ceiling = min(cap, base * (2 ** min(attempts - 1, 30)))
     return random.uniform(ceiling / 2, ceiling)
 
@@ -70,7 +86,7 @@ class OrderPusher:
     def __init__(
         self,
         database: Database,
-        erp: ErpClient,
+        erp: SalesOrderErp,
         settings: Settings,
         *,
         hooks: OrderHooks | None = None,
@@ -265,3 +281,39 @@ def _describe(exc: Exception) -> str:
             parts.append(f"code {exc.code}")
         return " ".join(parts) + f": {str(exc)[:500]}"
     return f"internal error ({type(exc).__name__})"
+
+
+async def run_worker(settings: Settings) -> None:
+    """A standalone push worker (`storefront worker`): runs until cancelled (SIGTERM, SIGINT)."""
+    database = create_database(settings)
+    runtime = await open_erp(settings)
+    cache = Cache.from_settings(settings)
+    pusher = OrderPusher(
+        database,
+        runtime.client,
+        settings,
+        hooks=OrderHooks(invalidate_catalog=partial(cache.invalidate, CATALOG)),
+    )
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        if task is not None:
+            loop.add_signal_handler(signum, task.cancel)
+    try:
+        await pusher.run()
+    except asyncio.CancelledError:
+        log.info("order_pusher_stopped", worker_id=pusher.worker_id)
+    finally:
+        await cache.close()
+        await runtime.aclose()
+        await database.dispose()
+
+
+def start_in_app(app: Any, settings: Settings) -> OrderPusher | None:
+    """The push worker of an API process (when background tasks run there), woken by new orders."""
+    if not settings.run_background_tasks:
+        return None
+    pusher = OrderPusher(app.state.db, app.state.erp, settings, hooks=order_hooks(app))
+    app.state.order_pusher = pusher
+    pusher.start()
+    return pusher
