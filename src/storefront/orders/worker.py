@@ -311,9 +311,10 @@ async def run_worker(settings: Settings) -> None:
 
 def start_in_app(app: Any, settings: Settings) -> OrderPusher | None:
     """The push worker of an API process (when background tasks run there), woken by new orders."""
-    if not settings.run_background_tasks:
+    erp = getattr(app.state, "erp", None)
+    if not settings.run_background_tasks or erp is None:
         return None
-    pusher = OrderPusher(app.state.db, app.state.erp, settings, hooks=order_hooks(app))
+    pusher = OrderPusher(app.state.db, erp, settings, hooks=order_hooks(app))
     app.state.order_pusher = pusher
     pusher.start()
     return pusher
