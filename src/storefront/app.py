@@ -15,6 +15,7 @@ from storefront.health.endpoints import router as health_router
 from storefront.logging import configure_logging
 from storefront.metrics.collectors import instrument_pools
 from storefront.metrics.endpoints import router as metrics_router
+from storefront.metrics.events import start_counting_events
 from storefront.metrics.exposition import mark_this_process_dead
 from storefront.metrics.middleware import HTTPMetricsMiddleware
 from storefront.orders.endpoints import consumer_router as orders_consumer_router
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = create_database(settings)
         app.state.cache = Cache.from_settings(settings)
         instrument_pools(app.state.db)
+        start_counting_events()
         try:
             yield
         finally:

@@ -86,3 +86,32 @@ def test_worker_processes_are_added_up(tmp_path: Path) -> None:
         [sys.executable, "-c", show], env=env, check=True, timeout=60, capture_output=True, text=True
     ).stdout
     assert 'storefront_cache_hits_total{prefix="catalog"} 4.0' in shown
+
+
+async def test_counters_move_with_traffic(client: httpx.AsyncClient, settings: Settings) -> None:
+    tea = zoho_item("Scrape Tea", stock=10, rate=1000)
+    await seed(settings, [tea])
+    screen = f"/api/bff/mobile/products/{tea['item_id']}"
+    before = await scrape(client)
+
+    assert (await client.get(screen)).headers["x-cache"] == "miss"
+    assert (await client.get(screen)).headers["x-cache"] == "hit"
+    assert (await client.get(screen)).headers["x-cache"] == "hit"
+    order = {
+        "customer": {"name": "Sara", "email": "sara@example.com"},
+        "lines": [{"product_id": tea["item_id"], "quantity": 1}],
+    }
+    assert (await client.post("/api/bff/mobile/checkout", json=order)).status_code == 201
+    after = await scrape(client)
+
+    def moved(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert moved("storefront_cache_misses_total", prefix="bff:product") == 1
+    assert moved("storefront_cache_hits_total", prefix="bff:product") == 2
+    assert moved("storefront_orders", status="accepted") == 1
+    assert value(after, "storefront_push_backlog") == 1
+    assert value(after, "storefront_push_oldest_age_seconds") >= 0
+    checkout = {"method": "POST", "route": "/api/bff/mobile/checkout", "status": "201"}
+    assert moved("storefront_http_requests_total", **checkout) == 1
+    assert value(after, "storefront_db_pool_size", pool="main") >= 1

@@ -1,15 +1,20 @@
 from typing import Any
 
-from fastapi import APIRouter
-from sqlalchemy import text
+from fastapi import APIRouter, Request
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from storefront.db.session import ReadSession
 from storefront.logging import get_logger
+from storefront.sync.models import SyncRun
 from storefront.web.responses import error, success
 
 router = APIRouter(prefix="/health", tags=["health"])
 log = get_logger(__name__)
+
+OK, DEGRADED, DOWN = "ok", "degraded", "down"
+_PROBE_NAMESPACE = "catalog"
 
 
 @router.get("/live", summary="The process is up")
@@ -17,14 +22,67 @@ async def live() -> Response:
     return success({"status": "ok"})
 
 
-@router.get("/ready", summary="The service can take traffic: its database answers")
-async def ready(session: ReadSession) -> Response:
-    checks: dict[str, Any] = {}
+async def _cache_check(request: Request) -> dict[str, Any]:
+    """Redis down is degraded, not down: reads fall through to the database."""
+    cache = getattr(request.app.state, "cache", None)
+    if cache is None:
+        return {"status": OK, "backend": "none"}
+    backend = "redis" if cache.backend.shared else "memory"
+    try:
+        await cache.backend.read_versions([_PROBE_NAMESPACE])
+    except Exception as exc:
+        log.warning("readiness_cache_failed", error_type=type(exc).__name__)
+        return {"status": DEGRADED, "backend": backend, "reason": "The shared cache does not answer."}
+    return {"status": OK, "backend": backend}
+
+
+async def _erp_check(request: Request, session: AsyncSession) -> dict[str, Any]:
+    """ERP trouble is degraded, not down: the shop sells from its mirror and orders wait to be pushed.
+
+    No ERP call is made here (the org's request budget is small and shared); the check reads the
+    budget left and how the last sync, the most recent conversation with the ERP, ended.
+    """
+    check: dict[str, Any] = {"status": OK}
+    reasons = []
+    client = getattr(request.app.state, "erp", None)
+    budget_remaining = getattr(client, "budget_remaining", None)
+    if callable(budget_remaining):
+        try:
+            remaining = int(await budget_remaining())
+            check["budget_remaining"] = remaining
+            if remaining <= 0:
+                reasons.append("The ERP request budget is spent for this minute.")
+        except Exception as exc:
+            log.warning("readiness_erp_budget_failed", error_type=type(exc).__name__)
+            reasons.append("The ERP request budget cannot be read.")
+    last = (
+        await session.execute(
+            select(SyncRun.status, SyncRun.finished_at)
+            .where(SyncRun.finished_at.is_not(None))
+            .order_by(SyncRun.finished_at.desc())
+            .limit(1)
+        )
+    ).first()
+    if last is not None:
+        check["last_sync"] = {"status": last.status, "finished_at": last.finished_at}
+        if last.status == "failed":
+            reasons.append("The last sync with the ERP failed.")
+    if reasons:
+        check.update(status=DEGRADED, reasons=reasons)
+    return check
+
+
+@router.get(
+    "/ready",
+    summary="Can take traffic: 503 when the database is down; cache or ERP trouble is degraded (200)",
+)
+async def ready(request: Request, session: ReadSession) -> Response:
     try:
         await session.execute(text("SELECT 1"))
-        checks["database"] = "ok"
     except Exception as exc:
         log.warning("readiness_database_failed", error_type=type(exc).__name__)
-        checks["database"] = "down"
-        return error(503, "not_ready", "The database is unreachable.", {"checks": checks})
-    return success({"status": "ok", "checks": checks})
+        return error(503, "not_ready", "The database is unreachable.", {"checks": {"database": DOWN}})
+    details = {"cache": await _cache_check(request), "erp": await _erp_check(request, session)}
+    checks = {"database": OK, **{name: detail["status"] for name, detail in details.items()}}
+    degraded = any(status != OK for status in checks.values())
+    return success({"status": DEGRADED if degraded else OK, "checks": checks, "details": details})
