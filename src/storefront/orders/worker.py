@@ -25,7 +25,7 @@ from storefront.config import Settings
 from storefront.db.base import utcnow
 from storefront.db.engine import Database, create_database
 from storefront.db.session import commit
-from storefront.erp.errors import ErpError
+from storefront.erp.errors import ErpError, ErpRejected
 from storefront.erp.runtime import open_erp
 from storefront.events.bus import record
 from storefront.logging import get_logger
@@ -162,8 +162,12 @@ class OrderPusher:
     async def _push_safely(self, claim: Claim) -> None:
         try:
             await self._push(claim)
+        except ErpRejected as exc:
+            await self._after_failure(claim, exc, retryable=False)
         except ErpError as exc:
-            await self._after_failure(claim, exc, retryable=exc.retryable)
+            # Outages, rate limits, and also auth errors: an operator can fix credentials, and
+            # the orders must then go through rather than having failed meanwhile.
+            await self._after_failure(claim, exc, retryable=True)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -195,9 +199,7 @@ class OrderPusher:
                 )
             try:
                 salesorder = await self.erp.create_salesorder(salesorder_payload(order, lines, contact_id))
-            except ErpError as exc:
-                if exc.retryable:
-                    raise
+            except ErpRejected:
                 # Refused: perhaps because a sales order with our number exists (an earlier answer lost).
                 salesorder = await self.erp.find_salesorder_by_reference(order.number)
                 if salesorder is None:
