@@ -33,19 +33,46 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    server: Annotated[
+        str, typer.Option(help="granian (measured fastest: docs/cache.md) or uvicorn.")
+    ] = "granian",
 ) -> None:
     """Serve the API (run `storefront migrate` first)."""
-    uvicorn.run(
+    if workers > 1 and not get_settings().redis_url:
+        # The in-process cache cannot see another worker's writes: it would serve stale stock.
+        raise typer.BadParameter(
+            "several workers need STOREFRONT_REDIS_URL (a shared cache)", param_hint="--workers"
+        )
+    if server == "uvicorn":
+        uvicorn.run(
+            "storefront.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            log_level="warning",
+            access_log=False,
+        )
+        return
+    if server != "granian":
+        raise typer.BadParameter("choose granian or uvicorn", param_hint="--server")
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+    from granian.log import LogLevels
+
+    Granian(
         "storefront.app:create_app",
         factory=True,
-        host=host,
+        address=host,
         port=port,
         workers=workers,
-        loop="uvloop",
-        http="httptools",
-        log_level="warning",
-        access_log=False,
-    )
+        interface=Interfaces.ASGI,
+        loop=Loops.uvloop,
+        log_level=LogLevels.warning,
+        log_access=False,
+    ).serve()
 
 
 @cli.command()
