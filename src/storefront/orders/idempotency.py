@@ -97,11 +97,11 @@ class IdempotencyKeys:
             .values(status_code=status_code, response_body=body)
         )
 
-    async def purge_expired(self, now: datetime) -> int:
-        result = await self.session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now)
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+
+async def purge_expired_keys(session: AsyncSession, now: datetime) -> int:
+    """Delete every key past its lifetime, in every scope."""
+    result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 Answer = tuple[int, dict[str, Any]]

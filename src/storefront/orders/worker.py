@@ -29,7 +29,7 @@ from storefront.erp.errors import ErpError, ErpRejected
 from storefront.erp.runtime import open_erp
 from storefront.events.bus import record
 from storefront.logging import get_logger
-from storefront.orders.idempotency import IdempotencyKeys
+from storefront.orders.idempotency import purge_expired_keys
 from storefront.orders.repository import (
     CONFIRMED,
     PUSH_DONE,
@@ -269,7 +269,7 @@ class OrderPusher:
             return
         self._last_purge = loop_time
         async with self.database.write_sessionmaker() as session:
-            await IdempotencyKeys(session, "*").purge_expired(utcnow())
+            await purge_expired_keys(session, utcnow())
             await commit(session)
 
 
