@@ -1,6 +1,9 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -10,6 +13,7 @@ from storefront.orders.repository import ACCEPTED, CANCELLED, CONFIRMED, FAILED
 from storefront.orders.schemas import PlaceOrderIn
 from storefront.orders.service import OrderService, order_hooks
 from storefront.web.auth import require_admin
+from storefront.web.errors import ServiceUnavailable
 from storefront.web.pagination import Page, page_meta, page_params
 from storefront.web.responses import JSONResponse, success, success_body
 
@@ -19,6 +23,22 @@ IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$"),
 ]
+
+# PostgreSQL deadlock and serialization failures; SQLite's lock wait running out.
+_CONTENTION_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+@contextmanager
+def contention_is_unavailable() -> Iterator[None]:
+    """A transaction the database aborted for contention changed nothing: answer 503, retry later."""
+    try:
+        yield
+    except DBAPIError as exc:
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if sqlstate in _CONTENTION_SQLSTATES or "database is locked" in str(exc.orig):
+            raise ServiceUnavailable("The shop is busy; nothing was changed. Please retry.") from None
+        raise
+
 
 consumer_router = APIRouter(tags=["orders"])
 tds_router = APIRouter(tags=["orders"], dependencies=[Depends(require_admin)])
@@ -41,9 +61,10 @@ async def place_order(
         order = await service.place(order_in)
         return 201, success_body(order.to_dict())
 
-    status_code, body = await answer_once(
-        session, "consumer.orders", idempotency_key, order_in.model_dump(mode="json"), place
-    )
+    with contention_is_unavailable():
+        status_code, body = await answer_once(
+            session, "consumer.orders", idempotency_key, order_in.model_dump(mode="json"), place
+        )
     return JSONResponse(body, status_code=status_code)
 
 
@@ -68,5 +89,6 @@ async def list_orders(
 
 @tds_router.post("/orders/{order_id}/retry", summary="Send a failed order to the ERP again (operator)")
 async def retry_order(request: Request, session: CommittedWriteSession, order_id: str) -> Response:
-    order = await _service(request, session).retry(order_id)
+    with contention_is_unavailable():
+        order = await _service(request, session).retry(order_id)
     return success(order.to_dict())
