@@ -10,6 +10,8 @@ from storefront.bff.endpoints import router as bff_router
 from storefront.cache import Cache, CachingFastAPI
 from storefront.catalog.endpoints import router as catalog_router
 from storefront.config import Settings, get_settings
+from storefront.dashboard.endpoints import router as dashboard_router
+from storefront.dashboard.rates import CacheHitRates
 from storefront.db.engine import create_database
 from storefront.health.endpoints import router as health_router
 from storefront.logging import configure_logging
@@ -38,11 +40,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.cache = Cache.from_settings(settings)
         instrument_pools(app.state.db)
         start_counting_events()
+        app.state.cache_hit_rates = CacheHitRates()
+        app.state.cache_hit_rates.start()
         try:
             yield
         finally:
             await app.state.cache.close()
             await app.state.db.dispose()
+            await app.state.cache_hit_rates.stop()
             mark_this_process_dead()
 
     # Cache hits of cached GET routes are answered before the middleware stack (storefront.cache).
@@ -61,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(orders_tds_router, prefix="/api/tds")
     app.include_router(bff_router, prefix=BFF_MOBILE_PREFIX)
     app.include_router(metrics_router)
+    app.include_router(dashboard_router)
     app.add_middleware(HTTPMetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -1,0 +1,154 @@
+"""The operator dashboard: HTML pages, a login form, a CSRF-safe retry button."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import APIRouter, Form, Request
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import SecretStr
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from storefront.dashboard.service import overview
+from storefront.dashboard.session import close_session, open_session, read_session, token_is_valid
+from storefront.db.session import commit, discard_after_commit
+from storefront.orders.service import OrderService, order_hooks
+from storefront.web.errors import StorefrontError
+
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
+
+_STATIC = Path(__file__).parent / "static"
+_STATIC_FILES = {
+    "chart.umd.min.js": "text/javascript",
+    "dashboard.js": "text/javascript",
+    "dashboard.css": "text/css",
+}
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+_NOTICES = {
+    "retried": "Order {order} is queued for the ERP again.",
+    "order_not_found": "That order does not exist.",
+    "order_not_retryable": "Only a failed order can be retried; it may have been retried already.",
+    "insufficient_stock": "The order's units are no longer in stock; it stays failed.",
+}
+FormToken = Annotated[str | None, Form(max_length=128)]
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    value = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _compact(value: Any, limit: int = 160) -> str:
+    text = orjson.dumps(value, default=str).decode()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_templates = Environment(
+    loader=PackageLoader("storefront.dashboard", "templates"),
+    autoescape=select_autoescape(["html"]),
+    auto_reload=False,
+)
+_templates.filters["when"] = _when
+_templates.filters["compact"] = _compact
+
+
+def _page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    html = _templates.get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status_code, headers=_SECURITY_HEADERS)
+
+
+def _redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def _admin_token(request: Request) -> SecretStr | None:
+    token: SecretStr | None = request.app.state.settings.admin_token
+    return token
+
+
+@router.get("/login")
+async def login_form(request: Request) -> Response:
+    if read_session(request, _admin_token(request)) is not None:
+        return _redirect("/dashboard")
+    return _page("login.html", enabled=_admin_token(request) is not None)
+
+
+@router.post("/login")
+async def login(request: Request, token: Annotated[str, Form(max_length=512)] = "") -> Response:
+    admin_token = _admin_token(request)
+    if admin_token is None:
+        return _page("login.html", status_code=503, enabled=False)
+    if not token_is_valid(admin_token, token):
+        return _page("login.html", status_code=401, enabled=True, error="That token is not valid.")
+    response = _redirect("/dashboard")
+    open_session(response, request, admin_token)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, form_token: FormToken = None) -> Response:
+    session = read_session(request, _admin_token(request))
+    if session is not None and not session.accepts(form_token):
+        return _page("forbidden.html", status_code=403)
+    response = _redirect("/dashboard/login")
+    close_session(response)
+    return response
+
+
+@router.get("")
+async def dashboard(request: Request, notice: str | None = None, order: str | None = None) -> Response:
+    session = read_session(request, _admin_token(request))
+    if session is None:
+        return _redirect("/dashboard/login")
+    message = _NOTICES.get(notice or "")
+    return _page(
+        "dashboard.html",
+        view=await overview(request.app.state.db, getattr(request.app.state, "cache_hit_rates", None)),
+        form_token=session.form_token,
+        notice=message.format(order=order or "") if message else None,
+        notice_is_error=notice != "retried",
+        now=datetime.now(UTC),
+    )
+
+
+@router.post("/orders/{order_id}/retry")
+async def retry_order(request: Request, order_id: str, form_token: FormToken = None) -> Response:
+    session = read_session(request, _admin_token(request))
+    if session is None:
+        return _redirect("/dashboard/login")
+    if not session.accepts(form_token):
+        return _page("forbidden.html", status_code=403)
+    app = request.app
+    async with app.state.db.write_sessionmaker() as db_session:
+        service = OrderService(db_session, app.state.settings.price_list, order_hooks(app))
+        try:
+            order = await service.retry(order_id)
+        except StorefrontError as exc:
+            discard_after_commit(db_session)
+            await db_session.rollback()
+            return _redirect("/dashboard?" + urlencode({"notice": exc.code}))
+        await commit(db_session)
+    return _redirect("/dashboard?" + urlencode({"notice": "retried", "order": order.number}))
+
+
+@router.get("/static/{name}")
+async def static(name: str) -> Response:
+    media_type = _STATIC_FILES.get(name)
+    if media_type is None:
+        return Response(status_code=404)
+    return FileResponse(
+        _STATIC / name, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"}
+    )
