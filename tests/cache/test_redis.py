@@ -148,3 +148,35 @@ async def test_cache_counters_are_exported(shared_settings: Settings, tea: dict[
 def metric(text: str, name: str, prefix: str) -> float:
     line = next((line for line in text.splitlines() if line.startswith(f'{name}{{prefix="{prefix}"}}')), None)
     return float(line.rsplit(" ", 1)[1]) if line else 0.0
+
+
+async def test_while_another_process_recomputes_an_expired_entry_the_previous_value_is_served(
+    make_settings: Callable[..., Settings], tea: dict[str, Any]
+) -> None:
+    await require_redis()
+    prefix = unique_prefix()
+    settings = make_settings(
+        redis_url=REDIS_URL,
+        cache_prefix=prefix,
+        cache_ttl_overrides={"consumer:categories": 0.2},
+        cache_stale_grace_seconds=30,
+    )
+    admin = Redis.from_url(REDIS_URL)
+    try:
+        async with running_app(settings) as application, client_of(application) as client:
+            first = await client.get("/api/consumer/categories")
+            assert first.headers["x-cache"] == "miss"
+            await asyncio.sleep(0.3)
+            version = (await admin.get(f"{prefix}:version:{CATALOG}")).decode()
+            lock = f"{prefix}:consumer:categories:{version}:/api/consumer/categories:lock"
+            assert await admin.set(lock, "another-process", nx=True, px=5000)
+            stale = await client.get("/api/consumer/categories")
+            assert stale.status_code == 200
+            assert stale.headers["x-cache"] == "stale"
+            assert stale.json()["data"] == first.json()["data"]
+            assert application.state.cache.stats.get("consumer:categories", "stale") == 1
+            await admin.delete(lock)
+            assert (await client.get("/api/consumer/categories")).headers["x-cache"] == "miss"
+    finally:
+        await admin.aclose()
+        await forget_versions(prefix)
