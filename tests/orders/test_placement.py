@@ -7,6 +7,7 @@ import pytest
 
 from tests.orders.conftest import item_id
 from tests.orders.helpers import ORDERS, all_orders, order_body, stock_of
+from tests.support.metrics import scrape, value
 
 pytestmark = pytest.mark.asyncio
 
@@ -207,3 +208,15 @@ async def test_unsellable_lines_are_named(client: httpx.AsyncClient, products: C
         {"line": 3, "product_id": unpriced, "problems": ["unpriced"]},
         {"line": 4, "product_id": tea_uuid, "problems": ["duplicate"]},
     ]
+
+
+async def test_accepted_orders_are_counted_once_committed(
+    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
+) -> None:
+    before = value(await scrape(client), "storefront_orders_placed_total", channel="consumer")
+
+    await client.post(ORDERS, json=order_body((item_id(products, "tea"), 1)))
+    await client.post(ORDERS, json=order_body((item_id(products, "rice"), 9)))
+
+    after = value(await scrape(client), "storefront_orders_placed_total", channel="consumer")
+    assert after - before == 1

@@ -20,6 +20,7 @@ from storefront.cache.namespaces import CATALOG
 from storefront.db.base import utcnow
 from storefront.db.session import after_commit
 from storefront.events.bus import record
+from storefront.metrics.registry import ORDERS_PLACED
 from storefront.orders.errors import (
     InsufficientStock,
     OrderNotFound,
@@ -177,6 +178,10 @@ def _view(order: dict[str, Any], lines: list[dict[str, Any]]) -> OrderView:
     )
 
 
+async def _count_placed(channel: str) -> None:
+    ORDERS_PLACED.labels(channel).inc()
+
+
 class OrderService:
     def __init__(self, session: AsyncSession, price_list_code: str, hooks: OrderHooks | None = None) -> None:
         self.session = session
@@ -184,10 +189,11 @@ class OrderService:
         self.hooks = hooks or OrderHooks()
         self.repository = OrderRepository(session)
 
-    async def place(self, order_in: PlaceOrderIn) -> OrderView:
+    async def place(self, order_in: PlaceOrderIn, *, channel: str = "consumer") -> OrderView:
         """Accept the order, or raise (and let the caller roll back) without having changed anything.
 
         422 unsellable_lines, 409 price_changed, 409 insufficient_stock, in that order.
+        `channel` labels the storefront_orders_placed_total counter (consumer, bff, ...).
         """
         current = await quote(self.session, self.price_list_code, order_in.lines)
         _refuse_if_not_orderable(current)
@@ -211,6 +217,7 @@ class OrderService:
                 }
             )
         _schedule(self.session, self.hooks, stock_changed=True, push_due=True)
+        after_commit(self.session, partial(_count_placed, channel))
         return _view(order, lines)
 
     async def get(self, order_id: str) -> OrderView:
