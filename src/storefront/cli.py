@@ -3,6 +3,7 @@
 import asyncio
 import os
 import secrets
+import tempfile
 from typing import Annotated
 
 import typer
@@ -38,6 +39,9 @@ def serve(
     ] = "granian",
 ) -> None:
     """Serve the API (run `storefront migrate` first)."""
+    if workers > 1:
+        # Workers add up their metrics through files in one shared directory (docs/metrics.md).
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="storefront-metrics-"))
     if workers > 1 and not get_settings().redis_url:
         # The in-process cache cannot see another worker's writes: it would serve stale stock.
         raise typer.BadParameter(

@@ -15,9 +15,10 @@ from storefront.db.engine import Database
 from storefront.logging import get_logger
 from storefront.metrics.registry import DB_POOL_CHECKED_OUT, DB_POOL_OVERFLOW, DB_POOL_SIZE
 from storefront.orders.models import Order, OrderPush
+from storefront.orders.repository import PUSH_PENDING
 
-# Push rows still waiting for the ERP (not confirmed, not given up on).
-PUSH_BACKLOG_STATUSES = ("pending", "retrying", "in_progress")
+# Push rows still waiting for the ERP (not done, not given up on).
+PUSH_BACKLOG_STATUSES = (PUSH_PENDING,)
 log = get_logger(__name__)
 
 
