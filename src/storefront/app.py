@@ -13,6 +13,7 @@ from storefront.config import Settings, get_settings
 from storefront.dashboard.endpoints import router as dashboard_router
 from storefront.dashboard.rates import CacheHitRates
 from storefront.db.engine import create_database
+from storefront.erp.runtime import open_erp
 from storefront.health.endpoints import router as health_router
 from storefront.logging import configure_logging
 from storefront.metrics.collectors import instrument_pools
@@ -37,6 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = create_database(settings)
+        app.state.erp_runtime = await open_erp(settings)
+        app.state.erp = app.state.erp_runtime.client
         app.state.cache = Cache.from_settings(settings)
         instrument_pools(app.state.db)
         start_counting_events()
@@ -46,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.cache.close()
+            await app.state.erp_runtime.aclose()
             await app.state.db.dispose()
             await app.state.cache_hit_rates.stop()
             mark_this_process_dead()

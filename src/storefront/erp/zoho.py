@@ -28,6 +28,7 @@ from storefront.erp.errors import (
     ErpTokenThrottled,
     ErpUnavailable,
 )
+from storefront.erp.http import tls_context
 from storefront.erp.items import format_zoho_time, parse_money
 from storefront.erp.retry import RetryPolicy
 from storefront.erp.token import OAuthCredentials, TokenProvider
@@ -98,6 +99,7 @@ class ZohoClient:
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             headers={"Accept": "application/json", "User-Agent": "storefront-erp"},
             transport=transport,
+            verify=tls_context(),
         )
         self.counters: Counter[str] = Counter()
         self.tokens = TokenProvider(

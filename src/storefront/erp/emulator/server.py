@@ -13,10 +13,42 @@ from storefront.erp.emulator.state import EmulatorConfig, EmulatorState
 
 
 class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without signal handling and without its fixed 0.1 s polls, so it starts and stops at once."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.stopping = asyncio.Event()
+
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         # The host process owns the signals; the embedded server stops when told to.
         yield
+
+    async def main_loop(self) -> None:
+        counter = 0
+        while not await self.on_tick(counter):
+            counter += 10  # each pass is a second: on_tick refreshes the Date header every tenth
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await self.stopping.wait()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5.0
+        # uvicorn offers no event for "connections closed": poll briefly.
+        while (self.server_state.connections or self.server_state.tasks) and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+        for task in self.server_state.tasks:
+            task.cancel()
+        for server in self.servers:
+            await server.wait_closed()
+        await self.lifespan.shutdown()
 
 
 class LoopbackServer:
@@ -53,6 +85,7 @@ class LoopbackServer:
         if self._server is None or self._task is None:
             return
         self._server.should_exit = True
+        self._server.stopping.set()
         await self._task
         self._server = None
         self._task = None

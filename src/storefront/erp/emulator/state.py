@@ -6,6 +6,7 @@ from collections import Counter, deque
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from random import Random
 from typing import Any
 
@@ -110,11 +111,9 @@ class EmulatorState:
     def load_demo_catalog(self) -> None:
         if self.config.demo_items <= 0:
             return
-        from storefront.demo.catalog import demo_consumer_rates, demo_items
-
-        items = demo_items(self.config.demo_items)
+        items, rates = _demo_catalog(self.config.demo_items)
         self.items.load(items)
-        self.set_pricebook(DEMO_PRICE_BOOK, DEMO_CURRENCY, demo_consumer_rates(items))
+        self.set_pricebook(DEMO_PRICE_BOOK, DEMO_CURRENCY, rates)
 
     def new_id(self) -> str:
         self._next_id += 1
@@ -207,6 +206,15 @@ class EmulatorState:
             "contacts": len(self.contacts),
             "faults": self.faults.as_dict(),
         }
+
+
+@lru_cache(maxsize=4)
+def _demo_catalog(count: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The demo catalog is deterministic: build it once per size (the store copies what it loads)."""
+    from storefront.demo.catalog import demo_consumer_rates, demo_items
+
+    items = demo_items(count)
+    return items, demo_consumer_rates(items)
 
 
 def today() -> str:

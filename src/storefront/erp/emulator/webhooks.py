@@ -10,6 +10,7 @@ import httpx
 
 from storefront.erp.emulator.replies import dumps
 from storefront.erp.emulator.state import EmulatorConfig
+from storefront.erp.http import tls_context
 
 SIGNATURE_HEADER = "X-Zoho-Webhook-Signature"
 QUEUE_LIMIT = 10_000
@@ -28,7 +29,6 @@ class WebhookSender:
         self.outcomes: Counter[str] = Counter()
 
     def start(self) -> None:
-        self._http = httpx.AsyncClient(timeout=5.0)
         self._worker = asyncio.create_task(self._run(), name="emulator-webhooks")
 
     async def aclose(self) -> None:
@@ -52,9 +52,10 @@ class WebhookSender:
         await self._queue.join()
 
     async def _run(self) -> None:
-        assert self._http is not None
         while True:
             body = await self._queue.get()
+            if self._http is None:
+                self._http = httpx.AsyncClient(timeout=5.0, verify=tls_context())
             try:
                 await self._deliver(self._http, body)
             finally:
