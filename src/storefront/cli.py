@@ -124,5 +124,51 @@ def worker() -> None:
     asyncio.run(run_worker(settings))
 
 
+@cli.command("erp-emulator")
+def erp_emulator(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8090,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    client_id: Annotated[str, typer.Option(envvar="STOREFRONT_ZOHO_CLIENT_ID")] = "emulator",
+    client_secret: Annotated[
+        str, typer.Option(envvar="STOREFRONT_ZOHO_CLIENT_SECRET", show_default=False)
+    ] = "emulator",  # noqa: S107 - the emulator's well-known default
+    refresh_token: Annotated[
+        str, typer.Option(envvar="STOREFRONT_ZOHO_REFRESH_TOKEN", show_default=False)
+    ] = "emulator",  # noqa: S107 - the emulator's well-known default
+    organization_id: Annotated[str, typer.Option(envvar="STOREFRONT_ZOHO_ORGANIZATION_ID")] = "1",
+    webhook_url: Annotated[str | None, typer.Option(help="Where item webhooks go.")] = None,
+    webhook_secret: Annotated[
+        str | None, typer.Option(envvar="STOREFRONT_ZOHO_WEBHOOK_SECRET", show_default=False)
+    ] = None,
+    demo_catalog: Annotated[
+        bool, typer.Option("--demo-catalog/--empty", help="Preload the demo catalog.")
+    ] = True,
+    demo_items: Annotated[int, typer.Option(min=1, max=1_000_000, help="Demo catalog size.")] = 1000,
+    rate_limit_per_minute: Annotated[
+        int, typer.Option(min=0, help="Per-org API calls a minute (0: none).")
+    ] = 100,
+) -> None:
+    """Run the Zoho emulator: OAuth at /oauth/v2/token, the API at /inventory/v1, control at /_emulator."""
+    from storefront.erp.emulator import EmulatorConfig, EmulatorState, create_emulator_app
+
+    config = EmulatorConfig(
+        client_id=client_id,
+        client_secret=client_secret,
+        refresh_token=refresh_token,
+        organization_id=organization_id,
+        rate_limit_per_minute=rate_limit_per_minute,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        demo_items=demo_items if demo_catalog else 0,
+    )
+    state = EmulatorState.create(config)
+    base = f"http://{host}:{port}"
+    console.print(f"[green]ERP emulator[/green] with {len(state.items)} items")
+    console.print(f"  STOREFRONT_ZOHO_ACCOUNTS_URL={base}")
+    console.print(f"  STOREFRONT_ZOHO_API_URL={base}/inventory/v1")
+    console.print(f"  Control API  {base}/_emulator/stats")
+    uvicorn.run(create_emulator_app(state), host=host, port=port, log_level="warning", access_log=False)
+
+
 def main() -> None:
     cli()
