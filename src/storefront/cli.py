@@ -2,7 +2,6 @@
 
 import asyncio
 import os
-import secrets
 import tempfile
 from typing import Annotated
 
@@ -11,7 +10,6 @@ import uvicorn
 from rich.console import Console
 
 from storefront.config import get_settings
-from storefront.db.engine import create_database
 from storefront.db.migrate import upgrade
 from storefront.logging import configure_logging, redact
 
@@ -83,45 +81,26 @@ def serve(
 def demo(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    erp_port: Annotated[int, typer.Option(help="Port of the built-in ERP emulator.")] = 8090,
     products: Annotated[int, typer.Option(min=10, max=100_000, help="Demo catalog size.")] = 1000,
 ) -> None:
-    """Run the embedded default: a SQLite file, the demo catalog, everything in one process."""
-    from storefront.demo.loader import load_demo_catalog
+    """Run the embedded default: a SQLite file and the built-in ERP emulator, synced at start."""
+    from storefront.demo.run import run_demo
 
-    os.environ.setdefault("STOREFRONT_ADMIN_TOKEN", "demo-" + secrets.token_urlsafe(12))
-    get_settings.cache_clear()
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    upgrade(settings.database_url)
-
-    async def load() -> int:
-        database = create_database(settings)
-        try:
-            return await load_demo_catalog(database, settings.price_list, products)
-        finally:
-            await database.dispose()
-
-    count = asyncio.run(load())
-    base = f"http://{host}:{port}"
-    console.print(f"[green]Demo catalog loaded:[/green] {count} items into {redact(settings.database_url)}")
-    console.print(f"  Products   {base}/api/consumer/products")
-    console.print(f"  Categories {base}/api/consumer/categories")
-    console.print(f"  API docs   {base}/docs")
-    token = settings.admin_token.get_secret_value() if settings.admin_token else ""
-    console.print(f"  Admin token (operator endpoints): {token}")
-    uvicorn.run(
-        "storefront.app:create_app", factory=True, host=host, port=port, log_level="warning", access_log=False
-    )
+    run_demo(host, port, erp_port, products, console)
 
 
 @cli.command()
-def worker() -> None:
-    """Push accepted orders to the ERP; run as many as needed, they share the queue."""
-    from storefront.orders.worker import run_worker
+def sync(
+    mode: Annotated[str, typer.Option(help="full or incremental.")] = "incremental",
+    items: Annotated[str | None, typer.Option(help="Sync only these ERP item ids (comma-separated).")] = None,
+) -> None:
+    """Sync the catalog from the ERP now; prints a summary of the run."""
+    from storefront.sync.command import run_sync_command
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(run_worker(settings))
+    raise typer.Exit(run_sync_command(settings, mode, items, console))
 
 
 @cli.command("erp-emulator")
@@ -168,6 +147,16 @@ def erp_emulator(
     console.print(f"  STOREFRONT_ZOHO_API_URL={base}/inventory/v1")
     console.print(f"  Control API  {base}/_emulator/stats")
     uvicorn.run(create_emulator_app(state), host=host, port=port, log_level="warning", access_log=False)
+
+
+@cli.command()
+def worker() -> None:
+    """Push accepted orders to the ERP; run as many as needed, they share the queue."""
+    from storefront.orders.worker import run_worker
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    asyncio.run(run_worker(settings))
 
 
 def main() -> None:

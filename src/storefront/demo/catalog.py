@@ -161,7 +161,8 @@ def demo_items(count: int = 1000, seed: int = 20261127) -> list[dict[str, Any]]:
         product = rng.choice(CATEGORIES[category])
         name = f"{rng.choice(BRANDS)} {product} {rng.choice(SIZES)}"
         if name in seen:
-            continue
+            # Past the brand x product x size combinations (about 15,000), number the repeats.
+            name = f"{name} #{index}"
         seen.add(name)
         roll = rng.random()
         stock: int | str = rng.randint(1, 400)

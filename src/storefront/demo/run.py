@@ -1,0 +1,78 @@
+"""`storefront demo`: the service with its built-in ERP emulator, the catalog arriving by a full sync."""
+
+import asyncio
+import os
+import secrets
+
+import uvicorn
+from rich.console import Console
+
+from storefront.app import create_app
+from storefront.config import Settings, get_settings
+from storefront.db.migrate import upgrade
+from storefront.logging import configure_logging, redact
+from storefront.sync.command import summary_table
+from storefront.sync.component import SyncComponent
+from storefront.sync.schemas import SyncRequest
+
+WEBHOOK_PATH = "/api/tds/webhooks/zoho"
+
+
+def demo_settings(host: str, port: int, erp_port: int, products: int) -> Settings:
+    """Settings from the environment, with demo defaults for whatever it leaves unset."""
+    defaults = {
+        "STOREFRONT_ADMIN_TOKEN": "demo-" + secrets.token_urlsafe(12),
+        "STOREFRONT_ZOHO_WEBHOOK_SECRET": secrets.token_urlsafe(24),
+        "STOREFRONT_ERP_EMULATOR_PORT": str(erp_port),
+        "STOREFRONT_ERP_EMULATOR_DEMO_ITEMS": str(products),
+        "STOREFRONT_ERP_EMULATOR_RATE_LIMIT_PER_MINUTE": "0",
+        "STOREFRONT_ERP_EMULATOR_WEBHOOK_URL": f"http://{host}:{port}{WEBHOOK_PATH}",
+    }
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+    get_settings.cache_clear()
+    return get_settings()
+
+
+def run_demo(host: str, port: int, erp_port: int, products: int, console: Console) -> None:
+    settings = demo_settings(host, port, erp_port, products)
+    configure_logging(settings.log_level, settings.log_json)
+    upgrade(settings.database_url)
+    asyncio.run(_serve(settings, host, port, console))
+
+
+async def _serve(settings: Settings, host: str, port: int, console: Console) -> None:
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            await serving
+            return
+        await asyncio.sleep(0.05)
+
+    sync: SyncComponent = app.state.sync
+    console.print("[bold]Syncing the catalog from the ERP...[/bold]")
+    begun = await sync.service.begin_when_free(SyncRequest(mode="full"), trigger="demo", wait_seconds=120)
+    run = await sync.service.execute(begun)
+    console.print(summary_table(run))
+    _print_urls(app.state, settings, f"http://{host}:{port}", console)
+    await serving
+
+
+def _print_urls(state: object, settings: Settings, base: str, console: Console) -> None:
+    console.print(f"[green]Storefront demo[/green] on {base}, data in {redact(settings.database_url)}")
+    console.print(f"  Products     {base}/api/consumer/products")
+    console.print(f"  Categories   {base}/api/consumer/categories")
+    console.print(f"  Sync status  {base}/api/consumer/sync/status")
+    console.print(f"  API docs     {base}/docs")
+    runtime = getattr(state, "erp_runtime", None)
+    emulator = getattr(runtime, "emulator", None)
+    if emulator is not None:
+        console.print(
+            f"  ERP emulator {emulator.url}/_emulator/stats  (change items: PUT {emulator.url}/_emulator/items)"
+        )
+    token = settings.admin_token.get_secret_value() if settings.admin_token else ""
+    console.print(f"  Admin token (operator endpoints): {token}")

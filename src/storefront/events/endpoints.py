@@ -1,0 +1,31 @@
+"""GET /api/tds/events: the event store for operators."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from storefront.db.session import ReadSession
+from storefront.events.repository import EventRepository
+from storefront.events.schemas import EventView
+from storefront.web.auth import require_admin
+from storefront.web.pagination import Page, page_meta, page_params
+from storefront.web.responses import JSONResponse, success
+
+router = APIRouter(tags=["tds"], dependencies=[Depends(require_admin)])
+
+
+@router.get("/events")
+async def list_events(
+    session: ReadSession,
+    page: Annotated[Page, Depends(page_params)],
+    name: Annotated[str | None, Query(max_length=128, description="Only events with this name.")] = None,
+    correlation_id: Annotated[str | None, Query(max_length=64, description="Only this run's events.")] = None,
+    after: Annotated[int | None, Query(ge=0, description="Only events after this event id.")] = None,
+) -> JSONResponse:
+    events, has_more = await EventRepository(session).page(
+        name=name, correlation_id=correlation_id, after=after, skip=page.skip, limit=page.limit
+    )
+    data = [EventView.of(event).model_dump(mode="json") for event in events]
+    meta = page_meta(page, len(data), has_more)
+    meta["last_id"] = events[-1].id if events else after
+    return success(data, meta)

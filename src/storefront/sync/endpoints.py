@@ -1,0 +1,95 @@
+"""Sync endpoints: the trigger and the public status (Consumer API), runs and the webhook (TDS)."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+
+from storefront.db.session import ReadSession
+from storefront.sync.component import SyncComponent
+from storefront.sync.repository import SyncRunRepository
+from storefront.sync.schemas import SyncRequest, SyncRunView, SyncStatusView
+from storefront.sync.webhooks import SIGNATURE_HEADER, verify_signature
+from storefront.web.auth import require_admin
+from storefront.web.errors import BadRequest, NotFound, ServiceUnavailable
+from storefront.web.pagination import Page, page_meta, page_params
+from storefront.web.responses import JSONResponse, success
+
+consumer_router = APIRouter(prefix="/sync", tags=["sync"])
+tds_router = APIRouter(tags=["tds"])
+MAX_WEBHOOK_BYTES = 1_000_000
+
+
+class SyncRunNotFound(NotFound):
+    code = "sync_run_not_found"
+    message = "The sync run was not found."
+
+
+def get_sync(request: Request) -> SyncComponent:
+    component: SyncComponent | None = getattr(request.app.state, "sync", None)
+    if component is None:
+        raise ServiceUnavailable("Sync is not available: no ERP is configured.")
+    return component
+
+
+Sync = Annotated[SyncComponent, Depends(get_sync)]
+
+
+@consumer_router.post("/inventory", dependencies=[Depends(require_admin)])
+async def trigger_sync(
+    sync: Sync,
+    body: Annotated[SyncRequest | None, Body()] = None,
+    wait: Annotated[bool, Query(description="Answer when the run has finished.")] = False,
+) -> JSONResponse:
+    """Start a sync: 202 with the running run, or 200 with the finished one when `wait=true`."""
+    request = body or SyncRequest()
+    begun = await sync.service.begin(request, trigger="api")
+    if wait:
+        finished = await sync.service.execute(begun)
+        return success(finished.model_dump(mode="json"))
+    sync.background.launch(begun)
+    return success(begun.view.model_dump(mode="json"), status_code=202)
+
+
+@consumer_router.get("/status")
+async def sync_status(session: ReadSession) -> JSONResponse:
+    repository = SyncRunRepository(session)
+    last = await repository.latest()
+    running = await repository.running()
+    completed = await repository.last_completed()
+    status = SyncStatusView(
+        products=await repository.product_counts(),
+        last_successful_sync_at=completed.finished_at if completed else None,
+        last_run=SyncRunView.of(last) if last else None,
+        running=running is not None,
+        running_run_id=running.id if running else None,
+    )
+    return success(status.model_dump(mode="json"))
+
+
+@tds_router.get("/runs", dependencies=[Depends(require_admin)])
+async def list_runs(session: ReadSession, page: Annotated[Page, Depends(page_params)]) -> JSONResponse:
+    runs, total = await SyncRunRepository(session).page(page.skip, page.limit)
+    data = [SyncRunView.of(run).model_dump(mode="json") for run in runs]
+    return success(data, page_meta(page, len(data), page.skip + len(data) < total, total))
+
+
+@tds_router.get("/runs/{run_id}", dependencies=[Depends(require_admin)])
+async def get_run(session: ReadSession, run_id: uuid.UUID) -> JSONResponse:
+    run = await SyncRunRepository(session).get(run_id)
+    if run is None:
+        raise SyncRunNotFound()
+    return success(SyncRunView.of(run).model_dump(mode="json"))
+
+
+@tds_router.post("/webhooks/zoho")
+async def zoho_webhook(request: Request) -> JSONResponse:
+    """A signed Zoho item webhook; a repeated delivery answers 200 with duplicate=true."""
+    body = await request.body()
+    if len(body) > MAX_WEBHOOK_BYTES:
+        raise BadRequest(f"The webhook body is larger than {MAX_WEBHOOK_BYTES} bytes.")
+    verify_signature(
+        request.app.state.settings.zoho_webhook_secret, body, request.headers.get(SIGNATURE_HEADER)
+    )
+    outcome = await get_sync(request).webhooks.handle(body)
+    return success(outcome.as_data(), status_code=202 if outcome.status == "deferred" else 200)

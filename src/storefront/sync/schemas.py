@@ -1,0 +1,99 @@
+"""What the sync endpoints accept and answer."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from storefront.sync.models import SyncRun
+
+SyncMode = Literal["full", "incremental", "items"]
+ItemId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+MAX_ITEMS_PER_REQUEST = 500
+
+
+class SyncRequest(BaseModel):
+    """`item_ids` syncs those items only; otherwise `mode` (incremental unless told)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["full", "incremental"] | None = None
+    item_ids: Annotated[list[ItemId], Field(min_length=1, max_length=MAX_ITEMS_PER_REQUEST)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "SyncRequest":
+        if self.mode is not None and self.item_ids is not None:
+            raise ValueError("give either mode or item_ids, not both")
+        return self
+
+    @property
+    def effective_mode(self) -> SyncMode:
+        if self.item_ids is not None:
+            return "items"
+        return self.mode or "incremental"
+
+    @property
+    def unique_item_ids(self) -> list[str]:
+        return list(dict.fromkeys(self.item_ids or []))
+
+
+class SyncCounts(BaseModel):
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    failed: int = 0
+
+
+class SyncRunView(BaseModel):
+    id: uuid.UUID
+    mode: str
+    status: str
+    trigger: str
+    item_ids: list[str] | None
+    started_at: datetime
+    finished_at: datetime | None
+    duration_seconds: float | None
+    counts: SyncCounts
+    high_water_mark: datetime | None
+    error: str | None
+
+    @classmethod
+    def of(cls, run: SyncRun) -> "SyncRunView":
+        duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+        return cls(
+            id=run.id,
+            mode=run.mode,
+            status=run.status,
+            trigger=run.trigger,
+            item_ids=run.item_ids,
+            started_at=run.started_at,
+            finished_at=run.finished_at,
+            duration_seconds=duration,
+            counts=SyncCounts(
+                fetched=run.fetched,
+                created=run.created,
+                updated=run.updated,
+                unchanged=run.unchanged,
+                deactivated=run.deactivated,
+                failed=run.failed,
+            ),
+            high_water_mark=run.high_water_mark,
+            error=run.error,
+        )
+
+
+class ProductCounts(BaseModel):
+    total: int
+    in_stock: int
+    out_of_stock: int
+
+
+class SyncStatusView(BaseModel):
+    products: ProductCounts
+    last_successful_sync_at: datetime | None
+    last_run: SyncRunView | None
+    running: bool
+    running_run_id: uuid.UUID | None
