@@ -14,6 +14,7 @@ from storefront.dashboard.endpoints import router as dashboard_router
 from storefront.dashboard.rates import CacheHitRates
 from storefront.db.engine import create_database
 from storefront.erp.runtime import open_erp
+from storefront.events.endpoints import router as events_router
 from storefront.health.endpoints import router as health_router
 from storefront.logging import configure_logging
 from storefront.metrics.collectors import instrument_pools
@@ -24,6 +25,9 @@ from storefront.metrics.middleware import HTTPMetricsMiddleware
 from storefront.orders.endpoints import consumer_router as orders_consumer_router
 from storefront.orders.endpoints import tds_router as orders_tds_router
 from storefront.orders.worker import start_in_app as start_order_pusher
+from storefront.sync.component import SyncComponent
+from storefront.sync.endpoints import consumer_router as sync_consumer_router
+from storefront.sync.endpoints import tds_router as sync_tds_router
 from storefront.web.exception_handlers import install_exception_handlers
 from storefront.web.middleware import RequestContextMiddleware
 from storefront.web.responses import JSONResponse
@@ -47,9 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         start_counting_events()
         app.state.cache_hit_rates = CacheHitRates()
         app.state.cache_hit_rates.start()
+        app.state.sync = SyncComponent.start(app.state.db, app.state.erp, settings, app.state.cache)
         try:
             yield
         finally:
+            await app.state.sync.aclose()
             if order_pusher is not None:
                 await order_pusher.stop()
             await app.state.cache.close()
@@ -72,6 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router, prefix=CONSUMER_PREFIX)
     app.include_router(orders_consumer_router, prefix=CONSUMER_PREFIX)
     app.include_router(orders_tds_router, prefix="/api/tds")
+    app.include_router(sync_consumer_router, prefix=CONSUMER_PREFIX)
+    app.include_router(sync_tds_router, prefix="/api/tds")
+    app.include_router(events_router, prefix="/api/tds")
     app.include_router(bff_router, prefix=BFF_MOBILE_PREFIX)
     app.include_router(metrics_router)
     app.include_router(dashboard_router)
