@@ -47,17 +47,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.erp = app.state.erp_runtime.client
         app.state.cache = Cache.from_settings(settings)
         instrument_pools(app.state.db)
-        order_pusher = start_order_pusher(app, settings)
         start_counting_events()
         app.state.cache_hit_rates = CacheHitRates()
         app.state.cache_hit_rates.start()
+        order_pusher = start_order_pusher(app, settings)
         app.state.sync = SyncComponent.start(app.state.db, app.state.erp, settings, app.state.cache)
         try:
             yield
         finally:
-            await app.state.sync.aclose()
             if order_pusher is not None:
                 await order_pusher.stop()
+            await app.state.sync.aclose()
             await app.state.cache.close()
             await app.state.erp_runtime.aclose()
             await app.state.db.dispose()
