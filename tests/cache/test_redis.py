@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from storefront.cache import CATALOG
 from storefront.config import Settings
@@ -80,7 +81,10 @@ async def test_redis_stopped_mid_test_degrades_to_the_database_and_caching_resum
         assert (await client.get(PRODUCTS)).headers["x-cache"] == "miss"
         assert (await client.get(PRODUCTS)).headers["x-cache"] == "hit"
 
+        await application.state.cache.ping()
         own_redis.stop()
+        with pytest.raises(RedisConnectionError):
+            await application.state.cache.ping()
         down = await client.get(PRODUCTS)
         assert down.status_code == 200
         assert down.headers["x-cache"] == "bypass"

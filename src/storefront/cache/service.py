@@ -15,6 +15,7 @@ from dataclasses import replace
 from storefront.cache.backends import BACKEND_ERRORS, CacheBackend, MemoryBackend, RedisBackend, new_version
 from storefront.cache.entry import CacheEntry, build_entry
 from storefront.cache.lru import ExpiringLRU
+from storefront.cache.namespaces import CATALOG
 from storefront.cache.routes import CachedRoute, Compute, RouteBinding, ServedRoute, bind_route
 from storefront.cache.stats import CacheStats
 from storefront.cache.versions import VersionReader
@@ -282,6 +283,14 @@ class Cache:
     @property
     def available(self) -> bool:
         return not self._unavailable_until
+
+    @property
+    def backend_name(self) -> str:
+        return "redis" if self.backend.shared else "memory"
+
+    async def ping(self) -> None:
+        """Raise if the backend does not answer (for readiness checks; reads never raise)."""
+        await self.backend.read_versions([CATALOG])
 
     async def close(self) -> None:
         await self._versions.close()
