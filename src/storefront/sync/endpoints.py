@@ -1,10 +1,12 @@
 """Sync endpoints: the trigger and the public status (Consumer API), runs and the webhook (TDS)."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
+from starlette.responses import Response
 
+from storefront.cache import CATALOG, SYNC_STATUS, CachedRoute, cached_response
 from storefront.db.session import ReadSession
 from storefront.sync.component import SyncComponent
 from storefront.sync.repository import SyncRunRepository
@@ -16,6 +18,8 @@ from storefront.web.pagination import Page, page_meta, page_params
 from storefront.web.responses import JSONResponse, success
 
 consumer_router = APIRouter(prefix="/sync", tags=["sync"])
+# Stock counts move with orders too, hence the catalog namespace as well.
+SYNC_STATUS_ROUTE = CachedRoute("consumer:sync-status", ttl_seconds=60, namespaces=(SYNC_STATUS, CATALOG))
 tds_router = APIRouter(tags=["tds"])
 MAX_WEBHOOK_BYTES = 1_000_000
 
@@ -52,19 +56,24 @@ async def trigger_sync(
 
 
 @consumer_router.get("/status")
-async def sync_status(session: ReadSession) -> JSONResponse:
-    repository = SyncRunRepository(session)
-    last = await repository.latest()
-    running = await repository.running()
-    completed = await repository.last_completed()
-    status = SyncStatusView(
-        products=await repository.product_counts(),
-        last_successful_sync_at=completed.finished_at if completed else None,
-        last_run=SyncRunView.of(last) if last else None,
-        running=running is not None,
-        running_run_id=running.id if running else None,
-    )
-    return success(status.model_dump(mode="json"))
+async def sync_status(request: Request, session: ReadSession) -> Response:
+    """Product counts, the last run and whether one is running (cached; every run invalidates it)."""
+
+    async def compute() -> tuple[Any, dict[str, Any]]:
+        repository = SyncRunRepository(session)
+        last = await repository.latest()
+        running = await repository.running()
+        completed = await repository.last_completed()
+        status = SyncStatusView(
+            products=await repository.product_counts(),
+            last_successful_sync_at=completed.finished_at if completed else None,
+            last_run=SyncRunView.of(last) if last else None,
+            running=running is not None,
+            running_run_id=running.id if running else None,
+        )
+        return status.model_dump(mode="json"), {}
+
+    return await cached_response(request, SYNC_STATUS_ROUTE, compute)
 
 
 @tds_router.get("/runs", dependencies=[Depends(require_admin)])
