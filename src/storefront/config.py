@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     zoho_webhook_secret: SecretStr | None = None
     zoho_requests_per_minute: int = Field(default=90, ge=1)
     # The Zoho client: Redis key prefix (token and budget shared by processes), retries of reads,
-    # how long a call may wait for the request budget, token refresh margin and throttle cool-down.
+    # how long a call may wait for the request budget, token refresh margin and throttle cool-down,
+    # and how long every process holds off after a 429.
     zoho_key_prefix: str = "storefront"
     zoho_retry_attempts: int = Field(default=4, ge=1)
     zoho_retry_base_delay_seconds: float = Field(default=0.5, ge=0)
@@ -54,6 +55,7 @@ class Settings(BaseSettings):
     zoho_budget_max_wait_seconds: float = Field(default=30.0, ge=0)
     zoho_token_refresh_margin_seconds: float = Field(default=300.0, ge=0)
     zoho_token_throttle_cooldown_seconds: float = Field(default=600.0, ge=0)
+    zoho_rate_limit_cooldown_seconds: float = Field(default=0.0, ge=0)
     # The built-in ERP emulator (ERP=emulator): where it listens (port 0: any free one), its demo
     # catalog size, its per-minute rate limit (0: none) and where it sends item webhooks.
     erp_emulator_host: str = "127.0.0.1"

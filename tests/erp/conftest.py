@@ -30,7 +30,8 @@ async def make_client(emulator: EmulatorHandle) -> AsyncIterator[MakeClient]:
             "refresh_token": config.refresh_token,
             "organization_id": config.organization_id,
             "retry": FAST_RETRIES,
-            "budget_max_wait": 0.0,
+            "budget_max_wait": 1.0,
+            "rate_limit_cooldown": 0.05,
         }
         options.update(overrides)
         client = ZohoClient(**options)

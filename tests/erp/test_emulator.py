@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -264,3 +265,67 @@ async def test_demo_catalog_preloads_items_and_consumer_prices(emulator: Emulato
     stats = await emulator.control.stats()
     assert stats["items"] == 50
     assert emulator.state.pricebooks["consumer_iqd"].currency_code == "IQD"
+
+
+async def test_books_path_serves_the_same_api(http: httpx.AsyncClient) -> None:
+    item = zoho_item("In Books")
+    await http.put("/_emulator/items", json=[item])
+    token = await access_token(http)
+    answer = await http.get(
+        f"/books/v3/items/{item['item_id']}",
+        params={"organization_id": "1"},
+        headers={"Authorization": f"Zoho-oauthtoken {token}"},
+    )
+    assert answer.json()["item"]["name"] == "In Books"
+
+
+async def test_error_rate_and_down_faults(http: httpx.AsyncClient) -> None:
+    await http.put("/_emulator/faults", json={"error_rate": 1.0})
+    failed = await api_get(http, "/items")
+    assert (failed.status_code, failed.json()["code"]) == (500, 1000)
+    await http.put("/_emulator/faults", json={"error_rate": 0.0, "down": True})
+    assert (await http.post("/oauth/v2/token", data=token_form())).status_code == 503
+    await http.put("/_emulator/faults", json={"down": False})
+    assert (await api_get(http, "/items")).status_code == 200
+
+
+async def test_latency_fault_slows_api_calls(http: httpx.AsyncClient) -> None:
+    token = await access_token(http)
+    await http.put("/_emulator/faults", json={"latency_ms": 250})
+    started = time.monotonic()
+    answer = await http.get(
+        "/inventory/v1/items",
+        params={"organization_id": "1"},
+        headers={"Authorization": f"Zoho-oauthtoken {token}"},
+    )
+    assert answer.status_code == 200
+    assert time.monotonic() - started >= 0.25
+
+
+async def test_deleting_an_item_sends_a_webhook(
+    http: httpx.AsyncClient, webhook_receiver: WebhookReceiver
+) -> None:
+    item = zoho_item("Going away")
+    await http.put("/_emulator/items?webhooks=false", json=[item])
+    await http.put("/_emulator/config", json={"webhook_url": webhook_receiver.url, "webhook_secret": "k"})
+    assert (await http.delete(f"/_emulator/items/{item['item_id']}")).status_code == 200
+    received = json.loads((await webhook_receiver.next()).body)
+    assert received["item"]["item_id"] == item["item_id"]
+    assert received["item"]["status"] == "deleted"
+    assert (await http.delete(f"/_emulator/items/{item['item_id']}")).status_code == 404
+
+
+async def test_unsigned_webhooks_without_a_secret(
+    http: httpx.AsyncClient, webhook_receiver: WebhookReceiver
+) -> None:
+    await http.put("/_emulator/config", json={"webhook_url": webhook_receiver.url})
+    await http.put("/_emulator/items", json=[zoho_item("Unsigned")])
+    received = await webhook_receiver.next()
+    assert "x-zoho-webhook-signature" not in received.headers
+
+
+async def test_secrets_are_not_shown_by_the_config_endpoint(http: httpx.AsyncClient) -> None:
+    await http.put("/_emulator/config", json={"webhook_secret": "hidden-value"})
+    shown = (await http.get("/_emulator/config")).text
+    assert "hidden-value" not in shown
+    assert "client_secret" not in shown

@@ -380,3 +380,28 @@ async def test_no_secret_reaches_a_log_line_or_an_error(
     for value in (secret, refresh, *emulator.state.tokens):
         assert value
         assert value not in everything
+
+
+async def test_unreachable_accounts_server_is_unavailable(
+    emulator: EmulatorHandle, make_client: MakeClient
+) -> None:
+    await emulator.control.faults(down=True)
+    with pytest.raises(ErpUnavailable):
+        await make_client().get_item("1")
+    assert await emulator.control.calls(TOKEN_ENDPOINT, 503) == 3  # a read: retried, within bounds
+
+
+async def test_a_429_holds_off_every_client_sharing_the_budget(
+    emulator: EmulatorHandle, make_client: MakeClient, redis_prefix: tuple[Redis, str]
+) -> None:
+    redis, prefix = redis_prefix
+    shared = {"redis": redis, "key_prefix": prefix, "rate_limit_cooldown": 30.0, "budget_max_wait": 0.0}
+    first = make_client(retry=RetryPolicy(attempts=1), **shared)
+    second = make_client(**shared)
+    await emulator.control.faults(rate_limit_next=1)
+    with pytest.raises(ErpRateLimited):
+        await first.get_item("1")
+    assert await second.budget_remaining() == 0
+    with pytest.raises(ErpRateLimited):
+        await second.get_item("1")
+    assert await emulator.control.calls("GET /items/{id}") == 1

@@ -19,9 +19,13 @@ from storefront.logging import get_logger
 WINDOW_SECONDS = 60.0
 log = get_logger(__name__)
 
-# KEYS[1] the log; ARGV: window ms, limit, member, take (1 to take a call, 0 to only count).
-# Returns {taken, remaining, wait_ms}.
+# KEYS[1] the log, KEYS[2] the block set after a 429; ARGV: window ms, limit, member, take (1 to
+# take a call, 0 to only count). Returns {taken, remaining, wait_ms}.
 _TAKE_SCRIPT = """
+local blocked = redis.call('PTTL', KEYS[2])
+if blocked > 0 then
+  return {0, 0, blocked}
+end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local window = tonumber(ARGV[1])
@@ -50,12 +54,17 @@ class RequestBudget(Protocol):
 
     async def remaining(self) -> int: ...
 
+    async def block(self, seconds: float) -> None:
+        """The ERP answered 429: take no call for this long, in every process sharing the budget."""
+        ...
+
 
 class LocalBudget:
     def __init__(self, limit: int, *, max_wait: float = 30.0) -> None:
         self.limit = limit
         self.max_wait = max_wait
         self._calls: deque[float] = deque()
+        self._blocked_until = 0.0
 
     def _prune(self, now: float) -> None:
         while self._calls and self._calls[0] <= now - WINDOW_SECONDS:
@@ -64,6 +73,8 @@ class LocalBudget:
     def try_take(self) -> float:
         """Take a call now (0.0) or say how long until one frees."""
         now = time.monotonic()
+        if now < self._blocked_until:
+            return self._blocked_until - now
         self._prune(now)
         if len(self._calls) < self.limit:
             self._calls.append(now)
@@ -77,8 +88,14 @@ class LocalBudget:
         return self.try_take()
 
     async def remaining(self) -> int:
-        self._prune(time.monotonic())
+        now = time.monotonic()
+        if now < self._blocked_until:
+            return 0
+        self._prune(now)
         return max(self.limit - len(self._calls), 0)
+
+    async def block(self, seconds: float) -> None:
+        self._blocked_until = max(self._blocked_until, time.monotonic() + seconds)
 
 
 class RedisBudget:
@@ -89,13 +106,16 @@ class RedisBudget:
         self.max_wait = max_wait
         self._redis = redis
         self._key = key
+        self._block_key = key + ":blocked"
         self._script = redis.register_script(_TAKE_SCRIPT)
         self._fallback = LocalBudget(limit, max_wait=max_wait)
 
     async def _run(self, take: bool) -> list[int]:
         window_ms = int(WINDOW_SECONDS * 1000)
         member = uuid.uuid4().hex
-        result = await self._script(keys=[self._key], args=[window_ms, self.limit, member, int(take)])
+        result = await self._script(
+            keys=[self._key, self._block_key], args=[window_ms, self.limit, member, int(take)]
+        )
         return [int(value) for value in result]
 
     async def try_take_async(self) -> float:
@@ -114,6 +134,15 @@ class RedisBudget:
             return (await self._run(take=False))[1]
         except RedisError:
             return await self._fallback.remaining()
+
+    async def block(self, seconds: float) -> None:
+        await self._fallback.block(seconds)
+        if seconds <= 0:
+            return
+        try:
+            await self._redis.set(self._block_key, b"1", px=max(int(seconds * 1000), 1))
+        except RedisError:
+            log.warning("erp_budget_redis_unavailable", fallback="process")
 
 
 async def _acquire(try_take: "TakeFn", max_wait: float, limit: int) -> None:

@@ -88,12 +88,14 @@ class ZohoClient:
         budget_max_wait: float = 30.0,
         refresh_margin: float = 300.0,
         throttle_cooldown: float = 600.0,
+        rate_limit_cooldown: float = 0.0,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._api_url = api_url.rstrip("/")
         self._organization_id = organization_id
         self._retry = retry or RetryPolicy()
+        self._rate_limit_cooldown = rate_limit_cooldown
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=10.0),
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
@@ -149,6 +151,7 @@ class ZohoClient:
             budget_max_wait=settings.zoho_budget_max_wait_seconds,
             refresh_margin=settings.zoho_token_refresh_margin_seconds,
             throttle_cooldown=settings.zoho_token_throttle_cooldown_seconds,
+            rate_limit_cooldown=settings.zoho_rate_limit_cooldown_seconds,
         )
 
     async def aclose(self) -> None:
@@ -304,6 +307,9 @@ class ZohoClient:
             except ErpError as exc:
                 if not isinstance(exc, ErpTokenThrottled):
                     self._count(operation, _outcome(exc))
+                if isinstance(exc, ErpRateLimited) and exc.status == 429:
+                    # The org is over Zoho's limit: every process sharing the budget holds off.
+                    await self.budget.block(self._rate_limit_cooldown)
                 delay = self._retry.delay(attempt)
                 retryable = retry and exc.retryable and not isinstance(exc, ErpTokenThrottled)
                 if not retryable or attempt >= self._retry.attempts or time.monotonic() + delay > deadline:

@@ -52,6 +52,10 @@ class ItemStore:
     def get(self, item_id: str) -> dict[str, Any] | None:
         return self._items.get(item_id)
 
+    def values(self) -> list[dict[str, Any]]:
+        """Every item, oldest change first."""
+        return list(self._items.values())
+
     def load(self, items: Iterable[dict[str, Any]]) -> None:
         """Add items keeping their own last_modified_time (the demo catalog), oldest first."""
         stamped = []
