@@ -110,6 +110,7 @@ async def test_counters_move_with_traffic(client: httpx.AsyncClient, settings: S
     assert moved("storefront_cache_misses_total", prefix="bff:product") == 1
     assert moved("storefront_cache_hits_total", prefix="bff:product") == 2
     assert moved("storefront_orders", status="accepted") == 1
+    assert moved("storefront_orders_placed_total", channel="bff") == 1
     assert value(after, "storefront_push_backlog") == 1
     assert value(after, "storefront_push_oldest_age_seconds") >= 0
     checkout = {"method": "POST", "route": "/api/bff/mobile/checkout", "status": "201"}

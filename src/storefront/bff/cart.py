@@ -36,7 +36,7 @@ async def checkout(
     async def place() -> tuple[int, dict[str, Any]]:
         # Quoted in the order's own transaction, before its units are reserved.
         basket = await quote(session, price_list, order_in.lines)
-        order = await service.place(order_in)
+        order = await service.place(order_in, channel="bff")
         return 201, success_body({"order": order.to_dict(), "quote": basket.to_dict()})
 
     status_code, body = await answer_once(
