@@ -7,7 +7,9 @@ Creates a scratch database, mirrors `--products` items with plenty of stock, sta
 and has `--clients` concurrent clients POST one-line orders for random hot products for
 `--seconds` after a short warm-up. Prints orders/s and the p50/p99 latency of accepted orders,
 checks that reserved units equal ordered units (no oversell, no lost order), and drops the
-scratch database.
+scratch database. With --yardstick it also measures, in the same run, the framework ceiling
+(/work/shared/yardsticks/ceiling_app.py under uvicorn, GETs by the same clients) so the figure
+can be read against what this machine gives at that moment.
 """
 
 import argparse
@@ -20,6 +22,7 @@ import sys
 import time
 import uuid
 from asyncio.subprocess import DEVNULL
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -30,6 +33,7 @@ from storefront.db.engine import create_database
 from storefront.db.migrate import upgrade_async
 from storefront.demo.loader import load_items
 
+YARDSTICK = Path("/work/shared/yardsticks/ceiling_app.py")
 ADMIN_URL = os.environ.get("STOREFRONT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -109,6 +113,51 @@ async def drive(
     return latencies, statuses, duration
 
 
+async def ceiling(clients: int, seconds: float) -> float:
+    """Requests/s of the bare ASGI yardstick app under uvicorn, driven like the orders."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(YARDSTICK.parent),
+        f"{YARDSTICK.stem}:app",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        stdout=DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base_url) as http, asyncio.timeout(20):
+            while True:
+                try:
+                    await http.get("/")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+        done = 0
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        async with httpx.AsyncClient(base_url=base_url, limits=limits) as http:
+            began = time.perf_counter()
+            stop_at = began + seconds
+
+            async def client() -> None:
+                nonlocal done
+                while time.perf_counter() < stop_at:
+                    await http.get("/")
+                    done += 1
+
+            await asyncio.gather(*(client() for _ in range(clients)))
+            return done / (time.perf_counter() - began)
+    finally:
+        process.terminate()
+        await process.wait()
+
+
 async def check_consistency(url: str) -> tuple[int, int]:
     connection = await asyncpg.connect(url)
     try:
@@ -167,6 +216,12 @@ async def main(args: argparse.Namespace) -> None:
             f"p99={cuts[98] * 1000:.1f}ms"
         )
         print(f"reserved units={reserved} ordered units={ordered} consistent={reserved == ordered}")
+        if args.yardstick:
+            ceiling_rps = await ceiling(args.clients, args.seconds)
+            print(
+                f"yardstick ceiling={ceiling_rps:.0f} req/s "
+                f"orders/ceiling={accepted / duration / ceiling_rps:.3f}"
+            )
     finally:
         if process is not None:
             process.terminate()
@@ -185,4 +240,5 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--pool", type=int, default=20)
+    parser.add_argument("--yardstick", action="store_true", help="also measure the framework ceiling")
     asyncio.run(main(parser.parse_args()))
