@@ -20,9 +20,11 @@
       pointRadius: 2
     };
   });
+  var labels = series.labels || [];
   new Chart(canvas, {
-    type: "line",
-    data: { labels: series.labels || [], datasets: datasets },
+    // Until the ring holds two samples there is one interval to show: bars read better than dots.
+    type: labels.length > 1 ? "line" : "bar",
+    data: { labels: labels, datasets: datasets },
     options: {
       animation: false,
       maintainAspectRatio: false,
