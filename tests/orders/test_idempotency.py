@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storefront.config import Settings
@@ -102,3 +102,25 @@ async def test_a_malformed_key_is_422(client: httpx.AsyncClient, products: Catal
     )
     assert response.status_code == 422
     assert await stock_of(client, item_id(products, "tea")) == 10
+
+
+async def test_an_expired_key_is_free_again(
+    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str], settings: Settings
+) -> None:
+    tea = item_id(products, "tea")
+    headers = {"Idempotency-Key": "yesterday"}
+    first = await client.post(ORDERS, json=order_body((tea, 1)), headers=headers)
+    engine = create_async_engine(settings.database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(IdempotencyRecord).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+    finally:
+        await engine.dispose()
+
+    second = await client.post(ORDERS, json=order_body((tea, 2)), headers=headers)
+
+    assert second.status_code == 201
+    assert second.json()["data"]["id"] != first.json()["data"]["id"]
+    assert len(await all_orders(client, admin_headers)) == 2

@@ -244,3 +244,25 @@ async def test_a_retry_is_refused_when_the_stock_is_gone(
     ]
     assert (await shop.order(order["id"]))["status"] == "failed"
     assert await shop.stock(rice) == 2
+
+
+async def test_an_auth_failure_keeps_the_order_waiting_until_the_credentials_work(
+    shop: Shop, erp_products: Catalog, admin_headers: dict[str, str]
+) -> None:
+    order = await place(shop, (erp_products["tea"]["item_id"], 1))
+    pusher = shop.pusher()
+    await shop.emulator.control.configure(client_secret="rotated-by-the-merchant")
+    await shop.emulator.control.faults(expire_tokens=True)
+
+    await pusher.run_once()
+
+    assert (await shop.order(order["id"]))["status"] == "accepted"
+    push = await push_view(shop, order["id"], admin_headers)
+    assert push["status"] == "pending"
+    assert "ErpAuthError" in push["last_error"]
+    assert "rotated" not in push["last_error"]
+
+    await shop.emulator.control.configure(client_secret=shop.settings.zoho_client_secret.get_secret_value())
+    await pusher.run_once()
+
+    assert (await shop.order(order["id"]))["status"] == "confirmed"
