@@ -1,3 +1,4 @@
+import json
 import re
 import uuid
 from typing import Any
@@ -171,3 +172,19 @@ async def test_static_files_are_served_from_the_package(client: httpx.AsyncClien
 async def test_unknown_static_files_are_404(client: httpx.AsyncClient) -> None:
     for name in ("../endpoints.py", "chart.js.LICENSE.md", "nope.js"):
         assert (await client.get(f"/dashboard/static/{name}")).status_code == 404
+
+
+async def test_the_chart_shows_this_minutes_hit_rate_per_prefix(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    tea = zoho_item("Chart Tea", stock=5, rate=1000)
+    await seed(settings, [tea])
+    for _ in range(4):
+        assert (await client.get(f"/api/bff/mobile/products/{tea['item_id']}")).status_code == 200
+    await log_in(client)
+    page = (await client.get("/dashboard")).text
+    embedded = re.search(r'<script id="hit-rates" type="application/json">(.*?)</script>', page, re.S)
+    assert embedded is not None
+    series = json.loads(embedded.group(1))
+    assert len(series["labels"]) == 1
+    assert series["rates"]["bff:product"] == [75.0]  # one miss, then three hits
