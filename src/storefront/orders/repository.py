@@ -252,6 +252,22 @@ class PushRepository:
         )
         return [Claim(order_id, attempts) for order_id, attempts in result.all()]
 
+    async def requeue(self, order_id: uuid.UUID, now: datetime) -> None:
+        """Pending again, due now, with a fresh attempt count (an operator's retry)."""
+        await self.session.execute(
+            update(OrderPush)
+            .where(OrderPush.order_id == order_id)
+            .values(
+                status=PUSH_PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                locked_until=None,
+                locked_by=None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
     async def finish(self, claim: Claim, worker_id: str, **values: Any) -> bool:
         """Update a push this worker still holds; False when its lease was lost to another worker."""
         result = await self.session.execute(

@@ -12,7 +12,6 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.cache import Cache
@@ -28,14 +27,8 @@ from storefront.orders.errors import (
     PriceChanged,
     UnsellableLines,
 )
-from storefront.orders.models import OrderPush
 from storefront.orders.pricing import UNSELLABLE, Quote, QuotedLine, quote
-from storefront.orders.repository import (
-    ACCEPTED,
-    FAILED,
-    PUSH_PENDING,
-    OrderRepository,
-)
+from storefront.orders.repository import ACCEPTED, FAILED, OrderRepository, PushRepository
 from storefront.orders.reservations import release_order, reserve, unmark_released
 from storefront.orders.schemas import OrderLineView, OrderView, PlaceOrderIn
 
@@ -271,26 +264,11 @@ class OrderService:
             order_uuid, FAILED, status=ACCEPTED, failed_at=None, reservation_released_at=None, updated_at=now
         )
         await unmark_released(self.session, order_uuid)
-        await self._set_push(
-            order_uuid,
-            status=PUSH_PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            locked_until=None,
-            locked_by=None,
-        )
+        await PushRepository(self.session).requeue(order_uuid, now)
         _schedule(self.session, self.hooks, stock_changed=True, push_due=True)
         view = await self.repository.get(order_uuid)
         assert view is not None
         return view
-
-    async def _set_push(self, order_id: uuid.UUID, **values: Any) -> None:
-        await self.session.execute(
-            update(OrderPush)
-            .where(OrderPush.order_id == order_id)
-            .values(updated_at=utcnow(), **values)
-            .execution_options(synchronize_session=False)
-        )
 
 
 def order_hooks(app: Any) -> OrderHooks:
