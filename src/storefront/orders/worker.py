@@ -287,6 +287,12 @@ def _describe(exc: Exception) -> str:
 
 async def run_worker(settings: Settings) -> None:
     """A standalone push worker (`storefront worker`): runs until cancelled (SIGTERM, SIGINT)."""
+    if settings.erp == "emulator":
+        log.warning(
+            "order_pusher_private_emulator",
+            hint="STOREFRONT_ERP=emulator gives this process its own emulator; point a standalone "
+            "worker at a shared one (STOREFRONT_ERP=zoho with STOREFRONT_ZOHO_API_URL) or at Zoho",
+        )
     database = create_database(settings)
     runtime = await open_erp(settings)
     cache = Cache.from_settings(settings)
