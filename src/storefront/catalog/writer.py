@@ -12,7 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import ColumnElement, String, any_, bindparam, delete, or_, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import Category, PriceList, Product, ProductPrice
@@ -127,6 +128,13 @@ def _chunks(values: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
         yield values[start : start + size]
 
 
+def _item_id_in(session: AsyncSession, erp_ids: list[str]) -> ColumnElement[bool]:
+    """`erp_item_id IN (...)`; on PostgreSQL one array parameter instead of one per id."""
+    if _is_postgres(session):
+        return Product.erp_item_id == any_(bindparam("erp_ids", erp_ids, type_=postgresql.ARRAY(String)))
+    return Product.erp_item_id.in_(erp_ids)
+
+
 async def ensure_categories(session: AsyncSession, names: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(names))
     if not wanted:
@@ -219,7 +227,7 @@ async def upsert_products(
     latest = {item.erp_item_id: item for item in items}
     erp_ids = list(latest)
     found = await session.execute(
-        select(Product.erp_item_id, Product.id, Product.is_active).where(Product.erp_item_id.in_(erp_ids))
+        select(Product.erp_item_id, Product.id, Product.is_active).where(_item_id_in(session, erp_ids))
     )
     existing = {erp_id: (pid, active) for erp_id, pid, active in found}
     ids = {erp_id: existing[erp_id][0] if erp_id in existing else uuid.uuid4() for erp_id in erp_ids}
