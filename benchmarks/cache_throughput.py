@@ -1,14 +1,15 @@
 """Throughput of a cached Consumer read against the framework ceiling, on uvicorn and granian.
 
     .venv/bin/python -m benchmarks.cache_throughput [--duration 10] [--connections 64]
-        [--servers uvicorn,granian] [--redis-url redis://127.0.0.1:6379/0]
+        [--servers uvicorn,granian] [--runs 3] [--redis-url redis://127.0.0.1:6379/0]
 
 Needs `wrk` (Debian: `apt-get install -y wrk`). For each server, in the same run and with the same
 flags (`wrk -t1 -c64 -d10s --latency`, one server worker), it measures the yardstick
 (/work/shared/yardsticks/ceiling_app.py, pre-encoded bytes) and then a cached
 `GET /api/consumer/products?limit=50` of Storefront (a scratch SQLite file with the 1,000-item demo
 catalog; the in-process cache, or Redis with --redis-url under a scratch key prefix). It prints
-requests/s, p50, p99 and the ratio to the yardstick on that server.
+requests/s, p50, p99 and the ratio to the yardstick on that server: the median of --runs runs, the
+yardstick and Storefront alternating so both see the same machine load.
 """
 
 import argparse
@@ -17,6 +18,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -122,6 +124,17 @@ def measure(
             process.wait()
 
 
+def median_of(results: list[Result]) -> Result:
+    return Result(
+        results[0].server,
+        results[0].app,
+        statistics.median(r.requests_per_second for r in results),
+        statistics.median(r.p50_ms for r in results),
+        statistics.median(r.p99_ms for r in results),
+        " ".join(r.errors for r in results if r.errors),
+    )
+
+
 async def prepare_database(url: str) -> None:
     await upgrade_async(url)
     settings = Settings(_env_file=None, database_url=url)
@@ -139,6 +152,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--servers", default="uvicorn,granian")
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--redis-url", default=None)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -157,20 +171,28 @@ def main() -> None:
     env.pop("STOREFRONT_REDIS_URL", None)
     if args.redis_url:
         env["STOREFRONT_REDIS_URL"] = args.redis_url
-    results = []
+    runs: list[Result] = []
     try:
         for server in args.servers.split(","):
-            port = free_port()
-            yardstick = server_command(server, "ceiling_app:app", port, False, YARDSTICK_DIR)
-            results.append(measure(server, "yardstick", yardstick, env, port, args))
-            port = free_port()
-            storefront = server_command(server, "storefront.app:create_app", port, True, None)
-            results.append(measure(server, "storefront", storefront, env, port, args))
+            for _ in range(args.runs):
+                port = free_port()
+                yardstick = server_command(server, "ceiling_app:app", port, False, YARDSTICK_DIR)
+                runs.append(measure(server, "yardstick", yardstick, env, port, args))
+                port = free_port()
+                storefront = server_command(server, "storefront.app:create_app", port, True, None)
+                runs.append(measure(server, "storefront", storefront, env, port, args))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    results = [
+        median_of([r for r in runs if (r.server, r.app) == key])
+        for key in dict.fromkeys((r.server, r.app) for r in runs)
+    ]
 
     backend = "redis" if args.redis_url else "memory"
-    print(f"wrk -t1 -c{args.connections} -d{args.duration}s --latency, one worker, cache backend: {backend}")
+    print(
+        f"wrk -t1 -c{args.connections} -d{args.duration}s --latency, one worker, cache backend: {backend}, "
+        f"median of {args.runs} runs"
+    )
     print(f"{'server':8} {'app':10} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'of yardstick':>12}  errors")
     ceilings = {r.server: r.requests_per_second for r in results if r.app == "yardstick"}
     for r in results:

@@ -71,7 +71,9 @@ async def test_processes_sharing_redis_compute_a_key_once(
 ) -> None:
     await require_redis()
     prefix = unique_prefix()
-    settings = make_settings(redis_url=REDIS_URL, cache_prefix=prefix, cache_lock_wait_seconds=10)
+    settings = make_settings(
+        redis_url=REDIS_URL, cache_prefix=prefix, cache_lock_wait_seconds=10, cache_redis_timeout_seconds=5
+    )
     try:
         async with (
             running_app(settings) as first,

@@ -25,7 +25,7 @@ PRODUCTS = "/api/consumer/products"
 async def shared_settings(make_settings: Callable[..., Settings]) -> AsyncIterator[Settings]:
     await require_redis()
     prefix = unique_prefix()
-    yield make_settings(redis_url=REDIS_URL, cache_prefix=prefix)
+    yield make_settings(redis_url=REDIS_URL, cache_prefix=prefix, cache_redis_timeout_seconds=5)
     await forget_versions(prefix)
 
 
@@ -163,6 +163,7 @@ async def test_while_another_process_recomputes_an_expired_entry_the_previous_va
         redis_url=REDIS_URL,
         cache_prefix=prefix,
         cache_ttl_overrides={"consumer:categories": 0.2},
+        cache_redis_timeout_seconds=5,
         cache_stale_grace_seconds=30,
     )
     admin = Redis.from_url(REDIS_URL)

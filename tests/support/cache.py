@@ -54,7 +54,8 @@ async def cache_settings(
     extra: dict[str, Any] = {"cache_prefix": prefix}
     if request.param == "redis":
         await require_redis()
-        extra["redis_url"] = REDIS_URL
+        # A loaded CI machine can take longer than the production timeout to answer.
+        extra.update(redis_url=REDIS_URL, cache_redis_timeout_seconds=5)
 
     def make(**overrides: Any) -> Settings:
         return make_settings(**{**extra, **overrides})
