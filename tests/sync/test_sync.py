@@ -394,3 +394,24 @@ async def test_shutdown_cancels_a_background_run_and_marks_it_failed(
     assert run["error"].startswith("cancelled")
     again = await run_sync(shop, admin_headers, mode="full")
     assert again["status"] == "completed"
+
+
+async def test_a_sync_rides_out_a_429_a_500_and_an_expired_token(
+    emulator: EmulatorHandle, shop: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    items = catalog_items(250)
+    await load(emulator, items)
+    await run_sync(shop, admin_headers, mode="full")
+    await emulator.control.put_items(
+        [{**item, "actual_available_stock": 4, "available_stock": 4} for item in items], webhooks=False
+    )
+    await emulator.control.faults(rate_limit_next=1, fail_next=1, expire_tokens=True)
+
+    run = await run_sync(shop, admin_headers, mode="full")
+
+    assert run["status"] == "completed"
+    assert run["counts"]["updated"] == 250
+    stats = await emulator.control.stats()
+    statuses = {status for calls in stats["calls"].values() for status in calls}
+    assert {"401", "429", "500"} <= statuses
+    assert {product["stock"] for product in (await listed_products(shop)).values()} == {4}
