@@ -72,7 +72,8 @@ class LoopbackServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on")
+        # No log_config or log_level: the host process's logging stays as it is.
+        config = uvicorn.Config(self.app, log_config=None, log_level=None, access_log=False, lifespan="on")
         self._server = _EmbeddedServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name=f"loopback-{self.port}")
         while not self._server.started:

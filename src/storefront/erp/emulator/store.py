@@ -62,8 +62,7 @@ class ItemStore:
         for raw in items:
             item = dict(raw)
             item["item_id"] = str(item["item_id"])
-            moment = parse_zoho_time(item.get("last_modified_time"))
-            stamp = moment.timestamp() if moment else self._latest
+            stamp = _stamp(item.get("last_modified_time"), self._latest)
             stamped.append((stamp, item))
         stamped.sort(key=lambda pair: pair[0])
         for stamp, item in stamped:
@@ -149,6 +148,18 @@ class ItemStore:
             haystack = f"{item.get('name', '')} {item.get('sku', '')}".lower()
             return needle in haystack
         return True
+
+
+def _stamp(value: Any, default: float) -> float:
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)  # the common Zoho form, fast
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment.timestamp()
+    parsed = parse_zoho_time(value)
+    return parsed.timestamp() if parsed else default
 
 
 def _sort_key(value: Any) -> tuple[int, float, str]:
