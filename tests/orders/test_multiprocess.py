@@ -155,7 +155,7 @@ async def test_processes_share_the_stock_and_the_erp_sees_each_order_once(
 
     connection = await asyncpg.connect(plain_url(cluster["database"]))
     try:
-        async with asyncio.timeout(45):
+        async with asyncio.timeout(90):
             # The workers are other processes: the database can only be polled.
             while await connection.fetchval("SELECT count(*) FROM orders WHERE status = 'accepted'"):  # noqa: ASYNC110
                 await asyncio.sleep(0.25)
