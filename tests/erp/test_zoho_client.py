@@ -405,3 +405,11 @@ async def test_a_429_holds_off_every_client_sharing_the_budget(
     with pytest.raises(ErpRateLimited):
         await second.get_item("1")
     assert await emulator.control.calls("GET /items/{id}") == 1
+
+
+async def test_client_reads_the_books_api_too(emulator: EmulatorHandle, make_client: MakeClient) -> None:
+    items = [zoho_item(f"Book item {n}") for n in range(3)]
+    await emulator.control.put_items(items)
+    client = make_client(api_url=emulator.url + "/books/v3")
+    pages = await all_pages(client)
+    assert sorted(item["item_id"] for page in pages for item in page) == sorted(i["item_id"] for i in items)
