@@ -74,13 +74,19 @@ async def test_an_accepted_order_becomes_a_confirmed_sales_order(
 
 async def test_a_second_order_reuses_the_erp_contact(shop: Shop, erp_products: Catalog) -> None:
     tea = erp_products["tea"]["item_id"]
+    pusher = shop.pusher()
     await place(shop, (tea, 1))
     await place(shop, (tea, 1))
 
-    assert await shop.pusher().run_once() == 2
+    assert await pusher.run_once() == 2
+    lookups = await shop.emulator.control.calls("GET /contacts")
+    await place(shop, (tea, 1))
+    assert await pusher.run_once() == 1
 
     assert len(await shop.emulator.control.contacts()) == 1
-    assert len(await shop.emulator.control.salesorders()) == 2
+    assert len(await shop.emulator.control.salesorders()) == 3
+    assert lookups == 1
+    assert await shop.emulator.control.calls("GET /contacts") == 1, "the worker remembers the contact"
 
 
 @pytest.mark.parametrize(

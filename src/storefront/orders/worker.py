@@ -42,6 +42,7 @@ from storefront.orders.service import OrderHooks, OrderService, order_hooks
 
 log = get_logger(__name__)
 _PURGE_EVERY_SECONDS = 3600.0
+_CONTACTS_REMEMBERED = 10_000
 
 
 class SalesOrderErp(Protocol):
@@ -100,6 +101,8 @@ class OrderPusher:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_purge = 0.0
+        self._contacts: dict[str, str] = {}
+        self._contact_lock = asyncio.Lock()
 
     def wake(self) -> None:
         """Look for due pushes now instead of at the next poll (called after an order commits)."""
@@ -191,20 +194,44 @@ class OrderPusher:
             salesorder = await self.erp.find_salesorder_by_reference(order.number)
         contact_id = order.erp_contact_id
         if salesorder is None:
-            if contact_id is None:
-                contact_id = await self.erp.find_contact_by_email(order.customer_email)
+            contact_id, remembered = await self._contact_id(order)
+            payload = salesorder_payload(order, lines, contact_id)
+            try:
+                salesorder = await self.erp.create_salesorder(payload)
+            except ErpRejected:
+                # Refused: perhaps because a sales order with our number exists (an earlier answer
+                # lost), or because a contact this worker remembered is gone from the ERP.
+                salesorder = await self.erp.find_salesorder_by_reference(order.number)
+                if salesorder is None and remembered:
+                    self._contacts.pop(order.customer_email.lower(), None)
+                    contact_id, _ = await self._contact_id(order)
+                    salesorder = await self.erp.create_salesorder({**payload, "customer_id": contact_id})
+                if salesorder is None:
+                    raise
+        await self._confirm(claim, salesorder, contact_id)
+
+    async def _contact_id(self, order: Any) -> tuple[str, bool]:
+        """The ERP contact of the order's email, and whether it came from this worker's memory.
+
+        One lookup at a time per worker, so a batch with two orders of a new customer creates
+        one contact, and each email costs the ERP's rate budget once per worker.
+        """
+        if order.erp_contact_id:
+            return str(order.erp_contact_id), False
+        email = order.customer_email.lower()
+        async with self._contact_lock:
+            remembered = self._contacts.get(email)
+            if remembered is not None:
+                return remembered, True
+            contact_id = await self.erp.find_contact_by_email(order.customer_email)
             if contact_id is None:
                 contact_id = await self.erp.create_contact(
                     order.customer_name, order.customer_email, order.customer_phone
                 )
-            try:
-                salesorder = await self.erp.create_salesorder(salesorder_payload(order, lines, contact_id))
-            except ErpRejected:
-                # Refused: perhaps because a sales order with our number exists (an earlier answer lost).
-                salesorder = await self.erp.find_salesorder_by_reference(order.number)
-                if salesorder is None:
-                    raise
-        await self._confirm(claim, salesorder, contact_id)
+            if len(self._contacts) >= _CONTACTS_REMEMBERED:
+                self._contacts.clear()
+            self._contacts[email] = contact_id
+            return contact_id, False
 
     async def _confirm(self, claim: Claim, salesorder: dict[str, Any], contact_id: str | None) -> None:
         now = utcnow()
