@@ -5,23 +5,26 @@ from starlette.responses import Response
 
 from storefront.bff.cart import router as cart_router
 from storefront.bff.service import MobileScreens
-from storefront.cache import CATALOG, CachedRoute, cached_response
+from storefront.cache import CATALOG, SYNC_STATUS, CachedRoute, cached_response
 from storefront.catalog.repository import CatalogRepository
 from storefront.catalog.service import CatalogService
 from storefront.db.session import ReadSession
+from storefront.sync.repository import SyncRunRepository
 from storefront.web.pagination import Page, page_meta, page_params
 
 router = APIRouter(tags=["bff-mobile"])
 
-# Every screen shows products, so every screen obeys the catalog's invalidation.
-HOME = CachedRoute("bff:home", ttl_seconds=60, namespaces=(CATALOG,))
+# Every screen shows products, so every screen obeys the catalog's invalidation; the home screen
+# also shows the last sync time, which every finished sync changes.
+HOME = CachedRoute("bff:home", ttl_seconds=60, namespaces=(CATALOG, SYNC_STATUS))
 PRODUCT = CachedRoute("bff:product", ttl_seconds=300, namespaces=(CATALOG,))
 CATEGORY = CachedRoute("bff:category", ttl_seconds=300, namespaces=(CATALOG,))
 SEARCH = CachedRoute("bff:search", ttl_seconds=120, namespaces=(CATALOG,))
 
 
 def mobile_screens(request: Request, session: ReadSession) -> MobileScreens:
-    return MobileScreens(CatalogService(CatalogRepository(session, request.app.state.settings.price_list)))
+    catalog = CatalogService(CatalogRepository(session, request.app.state.settings.price_list))
+    return MobileScreens(catalog, SyncRunRepository(session))
 
 
 Screens = Annotated[MobileScreens, Depends(mobile_screens)]

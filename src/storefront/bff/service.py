@@ -1,10 +1,12 @@
 """The screens, each assembled from the catalog service in one call."""
 
+from datetime import datetime
 from typing import Any
 
 from storefront.bff.schemas import home_screen, product_screen
 from storefront.catalog.schemas import ProductFilters, ProductView
 from storefront.catalog.service import CatalogService
+from storefront.sync.repository import SyncRunRepository
 from storefront.web.errors import NotFound
 
 NEW_ARRIVALS = 10
@@ -17,15 +19,23 @@ class CategoryNotFound(NotFound):
 
 
 class MobileScreens:
-    def __init__(self, catalog: CatalogService) -> None:
+    def __init__(self, catalog: CatalogService, sync_runs: SyncRunRepository) -> None:
         self.catalog = catalog
+        self.sync_runs = sync_runs
 
     async def home(self) -> dict[str, Any]:
         return home_screen(
             await self.catalog.list_categories(),
             await self.catalog.recently_changed(NEW_ARRIVALS),
-            await self.catalog.last_synced_at(),
+            await self.last_sync_at(),
         )
+
+    async def last_sync_at(self) -> datetime | None:
+        """When the last completed sync finished; for a mirror filled otherwise, its last write."""
+        run = await self.sync_runs.last_completed()
+        if run is not None and run.finished_at is not None:
+            return run.finished_at
+        return await self.catalog.last_synced_at()
 
     async def product(self, ref: str) -> dict[str, Any]:
         product = await self.catalog.get_product(ref)
