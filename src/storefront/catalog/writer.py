@@ -273,16 +273,21 @@ async def deactivate_missing(session: AsyncSession, present: Collection[str], at
     return await deactivate_products(session, missing, at)
 
 
-async def product_ids_by_item(
-    session: AsyncSession, erp_ids: Collection[str] | None = None
-) -> dict[str, uuid.UUID]:
-    """Our product id per ERP item id: for these items, or for every product when None."""
-    statement = select(Product.erp_item_id, Product.id)
+async def prices_by_item(
+    session: AsyncSession, price_list_id: int, erp_ids: Collection[str] | None = None
+) -> dict[str, tuple[uuid.UUID, Decimal | None]]:
+    """Per ERP item id: our product id and its price on this list (None: not priced).
+
+    For these items, or for every product when `erp_ids` is None.
+    """
+    statement = select(Product.erp_item_id, Product.id, ProductPrice.price).outerjoin(
+        ProductPrice, (ProductPrice.product_id == Product.id) & (ProductPrice.price_list_id == price_list_id)
+    )
     if erp_ids is not None:
         if not erp_ids:
             return {}
-        statement = statement.where(Product.erp_item_id.in_(list(erp_ids)))
-    return {erp_id: pid for erp_id, pid in await session.execute(statement)}
+        statement = statement.where(_item_id_in(session, list(erp_ids)))
+    return {erp_id: (pid, price) for erp_id, pid, price in await session.execute(statement)}
 
 
 async def write_prices(

@@ -18,7 +18,7 @@ from storefront.catalog.writer import (
     deactivate_products,
     ensure_categories,
     ensure_price_list,
-    product_ids_by_item,
+    prices_by_item,
     upsert_products,
     write_prices,
 )
@@ -98,7 +98,12 @@ async def apply_catalog(
     price_list_id = await ensure_price_list(session, price_list_code, book.currency, book.pricebook_id)
     # The price book is read whole on every run, so prices are reconciled for every product a
     # listing run knows (a rate can change without the item changing); item runs touch their own.
-    product_ids = await product_ids_by_item(session, fetched.requested_item_ids)
-    prices = {pid: book.rates.get(erp_id) for erp_id, pid in product_ids.items()}
-    changed_prices = await write_prices(session, price_list_id, prices, now)
+    current = await prices_by_item(session, price_list_id, fetched.requested_item_ids)
+    # Only prices that differ travel to the database: most runs change none.
+    changes = {
+        pid: book.rates.get(erp_id)
+        for erp_id, (pid, price) in current.items()
+        if book.rates.get(erp_id) != price
+    }
+    changed_prices = await write_prices(session, price_list_id, changes, now)
     return ApplyResult(counts=counts, prices_changed=len(changed_prices))
