@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from storefront.bff.schemas import CartIn
-from storefront.db.session import ReadSession
-from storefront.orders.endpoints import CommittedWriteSession, IdempotencyKey
+from storefront.db.session import ReadSession, WriteSession
+from storefront.orders.endpoints import IdempotencyKey
 from storefront.orders.idempotency import answer_once
 from storefront.orders.pricing import quote
 from storefront.orders.schemas import PlaceOrderIn
@@ -27,7 +27,7 @@ async def cart_quote(request: Request, cart: CartIn, session: ReadSession) -> Re
 async def checkout(
     request: Request,
     order_in: PlaceOrderIn,
-    session: CommittedWriteSession,
+    session: WriteSession,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     price_list = request.app.state.settings.price_list

@@ -60,4 +60,6 @@ async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 ReadSession = Annotated[AsyncSession, Depends(read_session)]
-WriteSession = Annotated[AsyncSession, Depends(write_session)]
+# Function scope: the transaction commits when the endpoint returns, before the response is sent,
+# so an answered write is durable (the default request scope would commit after sending).
+WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]

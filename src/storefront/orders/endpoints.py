@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from storefront.db.session import ReadSession, write_session
+from storefront.db.session import ReadSession, WriteSession
 from storefront.orders.idempotency import answer_once
 from storefront.orders.repository import ACCEPTED, CANCELLED, CONFIRMED, FAILED
 from storefront.orders.schemas import PlaceOrderIn
@@ -18,7 +18,6 @@ from storefront.web.pagination import Page, page_meta, page_params
 from storefront.web.responses import JSONResponse, success, success_body
 
 # Committed before the response is sent: an accepted order is durable before the shopper hears of it.
-CommittedWriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$"),
@@ -52,7 +51,7 @@ def _service(request: Request, session: AsyncSession) -> OrderService:
 async def place_order(
     request: Request,
     order_in: PlaceOrderIn,
-    session: CommittedWriteSession,
+    session: WriteSession,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     service = _service(request, session)
@@ -88,7 +87,7 @@ async def list_orders(
 
 
 @tds_router.post("/orders/{order_id}/retry", summary="Send a failed order to the ERP again (operator)")
-async def retry_order(request: Request, session: CommittedWriteSession, order_id: str) -> Response:
+async def retry_order(request: Request, session: WriteSession, order_id: str) -> Response:
     with contention_is_unavailable():
         order = await _service(request, session).retry(order_id)
     return success(order.to_dict())
