@@ -16,7 +16,7 @@ class PriceBook:
 
 
 class ErpClient(Protocol):
-    async def iter_item_pages(
+    def iter_item_pages(
         self, *, modified_since: datetime | None = None, include_inactive: bool = True
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Raw Zoho item objects, one list per page, following has_more_page."""

@@ -1,7 +1,6 @@
 """`storefront sync`: one run from the terminal, with a progress bar and a summary table."""
 
 import asyncio
-from typing import cast
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -11,7 +10,6 @@ from rich.table import Table
 from storefront.cache import Cache
 from storefront.config import Settings
 from storefront.db.engine import create_database
-from storefront.erp.client import ErpClient
 from storefront.erp.runtime import open_erp
 from storefront.sync.schemas import SyncRequest, SyncRunView
 from storefront.sync.service import SyncInProgress, SyncProgress, SyncService
@@ -48,9 +46,7 @@ async def _sync(settings: Settings, request: SyncRequest, console: Console) -> S
     cache = Cache.from_settings(settings)
     erp = await open_erp(settings)
     try:
-        # ErpClient declares iter_item_pages with `async def`; the client's async generator matches
-        # it at run time but not for mypy.
-        service = SyncService(database, cast(ErpClient, erp.client), settings, cache)
+        service = SyncService(database, erp.client, settings, cache)
         columns = (
             SpinnerColumn(),
             TextColumn("{task.description}"),

@@ -8,10 +8,10 @@ Splitting the two lets an endpoint answer 409 or 202 at once and run the rest in
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, Protocol
 
 from storefront.cache.namespaces import CATALOG, SYNC_STATUS
 from storefront.config import Settings
@@ -221,11 +221,7 @@ class SyncService:
             notify(SyncProgress("fetching", fetched.fetched))
             return fetched
         fetched.complete = run.mode == "full"
-        # The protocol declares an async generator method; calling it gives the iterator at once.
-        pages = cast(
-            AsyncIterator[list[dict[str, Any]]],
-            self.erp.iter_item_pages(modified_since=run.modified_since, include_inactive=True),
-        )
+        pages = self.erp.iter_item_pages(modified_since=run.modified_since, include_inactive=True)
         async for page in pages:
             for raw in page:
                 self._take(raw, fetched)
