@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import and_, literal, or_, select, true
+from sqlalchemy import Select, String, and_, bindparam, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import PriceList, Product, ProductPrice
@@ -116,14 +116,11 @@ def _as_uuid(ref: str) -> uuid.UUID | None:
         return None
 
 
-async def load_products(
-    session: AsyncSession, price_list_code: str, refs: Sequence[str]
-) -> tuple[int | None, str | None, dict[str, PricedProduct]]:
-    """The price list's id and currency, and the products by our id or ERP item id (keyed by the
-    ref that found them) priced on it: one query."""
-    ids = [u for u in (_as_uuid(ref) for ref in refs) if u is not None]
-    price_list = select(PriceList.id).where(PriceList.code == price_list_code).scalar_subquery()
-    currency = select(PriceList.currency).where(PriceList.code == price_list_code).scalar_subquery()
+def _load_products_statement() -> Select[Any]:
+    """Built once: constructing the statement costs more than executing its cached compilation."""
+    code = bindparam("price_list_code", type_=String())
+    price_list = select(PriceList.id).where(PriceList.code == code).scalar_subquery()
+    currency = select(PriceList.currency).where(PriceList.code == code).scalar_subquery()
     price_join = and_(ProductPrice.product_id == Product.id, ProductPrice.price_list_id == price_list)
     products = (
         select(
@@ -136,14 +133,31 @@ async def load_products(
             (Product.erp_actual_available_stock - Product.reserved_stock).label("available"),
         )
         .outerjoin(ProductPrice, price_join)
-        .where(or_(Product.id.in_(ids), Product.erp_item_id.in_(list(refs))))
+        .where(
+            or_(
+                Product.id.in_(bindparam("ids", expanding=True)),
+                Product.erp_item_id.in_(bindparam("refs", expanding=True)),
+            )
+        )
         .subquery()
     )
     # The price list's row comes back even when no product matches (a LEFT JOIN from it).
-    query = select(price_list.label("price_list_id"), currency.label("currency"), products).outerjoin_from(
+    return select(price_list.label("price_list_id"), currency.label("currency"), products).outerjoin_from(
         select(literal(1).label("one")).subquery(), products, true()
     )
-    rows = (await session.execute(query)).all()
+
+
+_LOAD_PRODUCTS = _load_products_statement()
+
+
+async def load_products(
+    session: AsyncSession, price_list_code: str, refs: Sequence[str]
+) -> tuple[int | None, str | None, dict[str, PricedProduct]]:
+    """The price list's id and currency, and the products by our id or ERP item id (keyed by the
+    ref that found them) priced on it: one query."""
+    ids = [u for u in (_as_uuid(ref) for ref in refs) if u is not None]
+    params = {"price_list_code": price_list_code, "ids": ids, "refs": list(refs)}
+    rows = (await session.execute(_LOAD_PRODUCTS, params)).all()
     price_list_id = rows[0].price_list_id if rows else None
     list_currency = rows[0].currency if rows else None
     by_ref: dict[str, PricedProduct] = {}

@@ -11,13 +11,24 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, select, update
+from sqlalchemy import ColumnElement, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import Product
 from storefront.db.base import utcnow
 from storefront.orders.models import Order, OrderLine
 from storefront.orders.repository import CONFIRMED
+
+_RESERVE = (
+    update(Product)
+    .where(
+        Product.id == bindparam("product_id"),
+        Product.is_active,
+        Product.erp_actual_available_stock - Product.reserved_stock >= bindparam("quantity"),
+    )
+    .values(reserved_stock=Product.reserved_stock + bindparam("quantity"))
+    .execution_options(synchronize_session=False)
+)
 
 
 async def reserve(session: AsyncSession, quantities: Mapping[uuid.UUID, int]) -> dict[uuid.UUID, int]:
@@ -27,16 +38,8 @@ async def reserve(session: AsyncSession, quantities: Mapping[uuid.UUID, int]) ->
     """
     short: list[uuid.UUID] = []
     for product_id in sorted(quantities):
-        quantity = quantities[product_id]
         result = await session.execute(
-            update(Product)
-            .where(
-                Product.id == product_id,
-                Product.is_active,
-                Product.erp_actual_available_stock - Product.reserved_stock >= quantity,
-            )
-            .values(reserved_stock=Product.reserved_stock + quantity)
-            .execution_options(synchronize_session=False)
+            _RESERVE, {"product_id": product_id, "quantity": quantities[product_id]}
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             short.append(product_id)
