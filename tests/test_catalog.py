@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from storefront.cache import CATALOG
 from storefront.config import Settings
-from tests.support.catalog import seed, set_reserved, zoho_item
+from tests.support.catalog import PRODUCT_FIELDS, seed, set_reserved, zoho_item
 
 pytestmark = pytest.mark.asyncio
 
@@ -53,20 +53,7 @@ async def test_lists_only_sellable_priced_active_products_in_stable_order(
 async def test_product_shape(client: httpx.AsyncClient, catalog: dict[str, dict[str, Any]]) -> None:
     body = (await client.get("/api/consumer/products", params={"search": "black tea"})).json()
     [product] = body["data"]
-    assert set(product) == {
-        "id",
-        "erp_item_id",
-        "sku",
-        "name",
-        "description",
-        "category",
-        "price",
-        "currency",
-        "stock",
-        "in_stock",
-        "image_url",
-        "updated_at",
-    }
+    assert set(product) == PRODUCT_FIELDS
     assert product["erp_item_id"] == catalog["tea"]["item_id"]
     assert product["price"] == 3500
     assert product["currency"] == "IQD"

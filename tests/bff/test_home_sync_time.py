@@ -1,13 +1,10 @@
 """The home screen's last sync time follows the sync runs, even a run that changed nothing."""
 
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from storefront.app import create_app
 from storefront.config import Settings
 from tests.support.catalog import zoho_item
 from tests.support.emulator import EmulatorHandle, emulator, emulator_server
@@ -17,20 +14,13 @@ HOME = "/api/bff/mobile/home"
 
 
 @pytest.fixture
-async def shop(
-    emulator: EmulatorHandle, make_settings: Callable[..., Settings]
-) -> AsyncIterator[httpx.AsyncClient]:
-    application = create_app(make_settings(**emulator.settings_overrides()))
-    async with LifespanManager(application):
-        transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://storefront.test", timeout=60
-        ) as http:
-            yield http
+def settings(erp_settings: Settings) -> Settings:
+    """The app under test (the `app` and `client` fixtures) talks to the emulator."""
+    return erp_settings
 
 
-async def full_sync(shop: httpx.AsyncClient, headers: dict[str, str]) -> str:
-    response = await shop.post(
+async def full_sync(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
+    response = await client.post(
         "/api/consumer/sync/inventory?wait=true", json={"mode": "full"}, headers=headers
     )
     assert response.status_code == 200, response.text
@@ -49,22 +39,22 @@ def same_moment(a: str, b: str) -> bool:
 
 
 async def test_every_finished_sync_refreshes_the_cached_home_screen(
-    emulator: EmulatorHandle, shop: httpx.AsyncClient, admin_headers: dict[str, str]
+    emulator: EmulatorHandle, client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
     items = [zoho_item(f"Home Sync Item {n}", rate=1000) for n in range(3)]
     emulator.state.items.load(items)
     await emulator.control.set_pricebook("consumer_iqd", {item["item_id"]: item["rate"] for item in items})
 
-    assert (await shop.get(HOME)).json()["data"]["last_sync_at"] is None
-    first = await full_sync(shop, admin_headers)
-    home = await shop.get(HOME)
+    assert (await client.get(HOME)).json()["data"]["last_sync_at"] is None
+    first = await full_sync(client, admin_headers)
+    home = await client.get(HOME)
     assert home.headers["x-cache"] == "miss"
     assert same_moment(home.json()["data"]["last_sync_at"], first)
     assert len(home.json()["data"]["new_arrivals"]) == 3
-    assert (await shop.get(HOME)).headers["x-cache"] == "hit"
+    assert (await client.get(HOME)).headers["x-cache"] == "hit"
 
-    second = await full_sync(shop, admin_headers)  # the same ERP: nothing changes in the catalog
+    second = await full_sync(client, admin_headers)  # the same ERP: nothing changes in the catalog
     assert second != first
-    home = await shop.get(HOME)
+    home = await client.get(HOME)
     assert home.headers["x-cache"] == "miss"
     assert same_moment(home.json()["data"]["last_sync_at"], second)

@@ -4,23 +4,9 @@ import httpx
 import pytest
 
 from storefront.config import Settings
-from tests.support.catalog import seed, set_reserved, zoho_item
+from tests.support.catalog import PRODUCT_FIELDS, seed, set_reserved, zoho_item
 
 BFF = "/api/bff/mobile"
-PRODUCT_FIELDS = {
-    "id",
-    "erp_item_id",
-    "sku",
-    "name",
-    "description",
-    "category",
-    "price",
-    "currency",
-    "stock",
-    "in_stock",
-    "image_url",
-    "updated_at",
-}
 
 
 def stamp(day: int) -> str:

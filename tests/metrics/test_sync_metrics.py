@@ -1,13 +1,10 @@
 """Sync runs, synced items and ERP calls show up in /metrics (real sync against the emulator over HTTP)."""
 
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from storefront.app import create_app
 from storefront.config import Settings
 from tests.support.catalog import zoho_item
 from tests.support.emulator import EmulatorHandle, emulator, emulator_server
@@ -17,20 +14,15 @@ __all__ = ["emulator", "emulator_server"]
 
 
 @pytest.fixture
-async def shop(
-    emulator: EmulatorHandle, make_settings: Callable[..., Settings]
-) -> AsyncIterator[httpx.AsyncClient]:
-    application = create_app(make_settings(**emulator.settings_overrides()))
-    async with LifespanManager(application):
-        transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://storefront.test", timeout=60
-        ) as http:
-            yield http
+def settings(erp_settings: Settings) -> Settings:
+    """The app under test (the `app` and `client` fixtures) talks to the emulator."""
+    return erp_settings
 
 
-async def sync(shop: httpx.AsyncClient, headers: dict[str, str], mode: str) -> dict[str, Any]:
-    response = await shop.post("/api/consumer/sync/inventory?wait=true", json={"mode": mode}, headers=headers)
+async def sync(client: httpx.AsyncClient, headers: dict[str, str], mode: str) -> dict[str, Any]:
+    response = await client.post(
+        "/api/consumer/sync/inventory?wait=true", json={"mode": mode}, headers=headers
+    )
     assert response.status_code == 200, response.text
     run: dict[str, Any] = response.json()["data"]
     return run
@@ -41,16 +33,16 @@ def moved(after: Samples, before: Samples, name: str, **labels: str) -> float:
 
 
 async def test_sync_runs_items_and_erp_calls_are_counted(
-    emulator: EmulatorHandle, shop: httpx.AsyncClient, admin_headers: dict[str, str]
+    emulator: EmulatorHandle, client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
     items = [zoho_item(f"Metric Item {n}", rate=1000 + n) for n in range(5)]
     emulator.state.items.load(items)
     await emulator.control.set_pricebook("consumer_iqd", {item["item_id"]: item["rate"] for item in items})
-    before = await scrape(shop)
+    before = await scrape(client)
 
-    run = await sync(shop, admin_headers, "full")
+    run = await sync(client, admin_headers, "full")
     assert run["status"] == "completed"
-    after = await scrape(shop)
+    after = await scrape(client)
     assert moved(after, before, "storefront_sync_runs_total", mode="full", status="completed") == 1
     assert moved(after, before, "storefront_sync_duration_seconds_count", mode="full") == 1
     assert moved(after, before, "storefront_sync_items_total", outcome="created") == 5
@@ -66,8 +58,8 @@ async def test_sync_runs_items_and_erp_calls_are_counted(
     assert erp_ok >= 2  # the items page and the price book
 
     await emulator.control.faults(down=True)
-    failed = await sync(shop, admin_headers, "full")
+    failed = await sync(client, admin_headers, "full")
     assert failed["status"] == "failed"
-    later = await scrape(shop)
+    later = await scrape(client)
     assert moved(later, after, "storefront_sync_runs_total", mode="full", status="failed") == 1
     assert moved(later, after, "storefront_sync_runs_total", mode="full", status="completed") == 0

@@ -12,6 +12,24 @@ from storefront.demo.loader import load_items
 
 _ids = count(1)
 
+# The product shape of design.md, on every face (Consumer API and BFF).
+PRODUCT_FIELDS = frozenset(
+    {
+        "id",
+        "erp_item_id",
+        "sku",
+        "name",
+        "description",
+        "category",
+        "price",
+        "currency",
+        "stock",
+        "in_stock",
+        "image_url",
+        "updated_at",
+    }
+)
+
 
 def zoho_item(
     name: str, *, category: str = "Beverages", stock: Any = 10, rate: int = 1000, **extra: Any
