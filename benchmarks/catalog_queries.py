@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 from storefront.catalog.repository import CatalogRepository
 from storefront.catalog.schemas import ProductFilters
-from storefront.catalog.writer import ensure_categories, ensure_price_list, replace_prices, upsert_products
+from storefront.catalog.writer import ensure_categories, ensure_price_list, upsert_products, write_prices
 from storefront.config import Settings
 from storefront.db.base import utcnow
 from storefront.db.engine import Database, create_database
@@ -79,7 +79,7 @@ async def load(database: Database, raw: list[dict[str, Any]]) -> None:
         for start in range(0, len(items), 2000):
             batch = items[start : start + 2000]
             ids, _ = await upsert_products(session, batch, categories, now)
-            await replace_prices(
+            await write_prices(
                 session, price_list_id, {ids[i.erp_item_id]: i.rate or Decimal(1) for i in batch}, now
             )
     # Steady state: what autovacuum leaves after a bulk load (statistics and the visibility map).

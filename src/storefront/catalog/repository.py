@@ -1,7 +1,6 @@
 """The catalog's SQL: every read of what shoppers may see."""
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -113,10 +112,6 @@ class CatalogRepository:
             query = query.where(Product.erp_item_id == ref)
         row = (await self.session.execute(query)).first()
         return _to_view(row) if row is not None else None
-
-    async def get_products(self, product_ids: Sequence[uuid.UUID]) -> list[ProductView]:
-        query = _priced_products(self.price_list_code).where(Product.is_active, Product.id.in_(product_ids))
-        return [_to_view(row) for row in (await self.session.execute(query)).all()]
 
     async def list_categories(self) -> list[CategoryView]:
         query = (

@@ -33,20 +33,7 @@ _COMPARED = (
     "erp_modified_at",
 )
 # The upsert's array parameters, in the order of its unnest() columns.
-_PG_COLUMNS = (
-    "id",
-    "erp_item_id",
-    "sku",
-    "name",
-    "description",
-    "category_id",
-    "image_url",
-    "is_active",
-    "erp_stock_on_hand",
-    "erp_available_stock",
-    "erp_actual_available_stock",
-    "erp_modified_at",
-)
+_PG_COLUMNS = ("id", "erp_item_id", *_COMPARED)
 _PG_UPSERT_PRODUCTS = text(
     """
     INSERT INTO products (
@@ -373,10 +360,3 @@ async def _write_price_rows(
         )
         changed.update((await session.execute(statement)).scalars().all())
     return changed
-
-
-async def replace_prices(
-    session: AsyncSession, price_list_id: int, prices: Mapping[uuid.UUID, Decimal | None], at: datetime
-) -> None:
-    """Set (or, where the price is None, remove) these products' prices on one list."""
-    await write_prices(session, price_list_id, prices, at)

@@ -142,7 +142,6 @@ BRANDS = [
 ]
 SIZES = ["250 g", "500 g", "1 kg", "2 kg", "5 kg", "330 ml", "1 L", "1.5 L", "6 pack", "12 pack", "24 pack"]
 
-DEMO_PRICE_LIST = "consumer_iqd"
 DEMO_CURRENCY = "IQD"
 
 

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
-from storefront.catalog.writer import ensure_categories, ensure_price_list, replace_prices, upsert_products
+from storefront.catalog.writer import ensure_categories, ensure_price_list, upsert_products, write_prices
 from storefront.db.base import utcnow
 from storefront.db.engine import Database
 from storefront.demo.catalog import DEMO_CURRENCY, demo_consumer_rates, demo_items
@@ -27,7 +27,7 @@ async def load_items(
                 ids[i.erp_item_id]: Decimal(rates[i.erp_item_id]) if i.erp_item_id in rates else None
                 for i in batch
             }
-            await replace_prices(session, price_list_id, prices, now)
+            await write_prices(session, price_list_id, prices, now)
     return len(items)
 
 
