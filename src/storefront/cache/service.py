@@ -194,20 +194,23 @@ class Cache:
             entry = await self.backend.get(key)
             if entry is not None:
                 if entry.is_fresh(time.time()):
-                    self._remember(key, entry)
-                    self.stats.count(prefix, "hits")
-                    return entry, "hit"
+                    return self._shared_hit(prefix, key, entry)
                 stale = entry
             locked = await self.backend.try_lock(lock_key, token, self.lock_seconds)
-            if not locked:
-                if stale is not None:
-                    self.stats.count(prefix, "stale")
-                    return stale, "stale"
+            if locked:
+                # Another process may have stored the entry and let go of the lock since our get.
+                entry = await self.backend.get(key)
+                if entry is not None and entry.is_fresh(time.time()):
+                    locked = False
+                    await self._unlock(prefix, lock_key, token)
+                    return self._shared_hit(prefix, key, entry)
+            elif stale is not None:
+                self.stats.count(prefix, "stale")
+                return stale, "stale"
+            else:
                 entry = await self._wait_for(key)
                 if entry is not None:
-                    self._remember(key, entry)
-                    self.stats.count(prefix, "hits")
-                    return entry, "hit"
+                    return self._shared_hit(prefix, key, entry)
         except BACKEND_ERRORS as exc:
             self._failed(prefix, exc)
             return await self._bypass(binding, compute)
@@ -240,6 +243,11 @@ class Cache:
             await self.backend.unlock(lock_key, token)
         except BACKEND_ERRORS as exc:
             self._failed(prefix, exc)
+
+    def _shared_hit(self, prefix: str, key: str, entry: CacheEntry) -> tuple[CacheEntry, str]:
+        self._remember(key, entry)
+        self.stats.count(prefix, "hits")
+        return entry, "hit"
 
     def _remember(self, key: str, entry: CacheEntry) -> None:
         if self._l1 is not None:
