@@ -78,9 +78,9 @@ async def load(database: Database, raw: list[dict[str, Any]]) -> None:
         price_list_id = await ensure_price_list(session, "consumer_iqd", "IQD")
         for start in range(0, len(items), 2000):
             batch = items[start : start + 2000]
-            ids, _ = await upsert_products(session, batch, categories, now)
+            await upsert_products(session, batch, categories, now)
             await write_prices(
-                session, price_list_id, {ids[i.erp_item_id]: i.rate or Decimal(1) for i in batch}, now
+                session, price_list_id, {i.erp_item_id: i.rate or Decimal(1) for i in batch}, now
             )
     # Steady state: what autovacuum leaves after a bulk load (statistics and the visibility map).
     async with database.engine.connect() as connection:

@@ -78,20 +78,20 @@ async def test_figures_read_before_the_confirmation_release_nothing(
         async with database.write_sessionmaker() as session:
             order = (await session.execute(select(Order).where(Order.id == order_id))).scalar_one()
             assert order.confirmed_at is not None
-            [product_id] = (
-                await session.execute(select(OrderLine.product_id).where(OrderLine.order_id == order.id))
+            [erp_item_id] = (
+                await session.execute(select(OrderLine.erp_item_id).where(OrderLine.order_id == order.id))
             ).scalars()
             early = await release_settled_reservations(
-                session, [product_id], order.confirmed_at - timedelta(milliseconds=1)
+                session, [erp_item_id], order.confirmed_at - timedelta(milliseconds=1)
             )
             other_products = await release_settled_reservations(
                 session, [], order.confirmed_at + timedelta(seconds=1)
             )
             settled = await release_settled_reservations(
-                session, [product_id], order.confirmed_at + timedelta(milliseconds=1)
+                session, [erp_item_id], order.confirmed_at + timedelta(milliseconds=1)
             )
             again = await release_settled_reservations(
-                session, [product_id], order.confirmed_at + timedelta(seconds=1)
+                session, [erp_item_id], order.confirmed_at + timedelta(seconds=1)
             )
             await session.commit()
             released_at = (

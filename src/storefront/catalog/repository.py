@@ -11,12 +11,8 @@ from storefront.catalog.models import Category, PriceList, Product
 from storefront.catalog.schemas import CategoryView, ProductFilters, ProductView
 
 SELLABLE_STOCK = Product.erp_actual_available_stock - Product.reserved_stock
-# Matches the partial listing indexes' predicate (models.LISTED_PREDICATE), so the planner uses them.
-IS_LISTED = (
-    Product.is_active
-    & Product.consumer_price.is_not(None)
-    & (Product.erp_actual_available_stock > Product.reserved_stock)
-)
+# Matches the partial listing indexes' predicate, so the planner uses them.
+IS_LISTED = Product.is_listed
 
 # The same rule, written so the planner cannot match it to the listing indexes: a search is
 # narrowed by the trigram indexes, and intersecting with a listing-index bitmap costs more.

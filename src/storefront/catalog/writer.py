@@ -15,9 +15,11 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, String, any_, bindparam, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from storefront.catalog.models import Category, PriceList, Product, ProductPrice
 from storefront.db.dialect import upsert_insert
+from storefront.db.staging import stage_rows
 from storefront.erp.items import ErpItem
 
 _COMPARED = (
@@ -32,54 +34,70 @@ _COMPARED = (
     "erp_actual_available_stock",
     "erp_modified_at",
 )
-# The upsert's array parameters, in the order of its unnest() columns.
-_PG_COLUMNS = ("id", "erp_item_id", *_COMPARED)
-_PG_UPSERT_PRODUCTS = text(
-    """
-    INSERT INTO products (
-        id, erp_item_id, sku, name, description, category_id, image_url, is_active,
-        erp_stock_on_hand, erp_available_stock, erp_actual_available_stock, reserved_stock,
-        erp_modified_at, synced_at, created_at, updated_at
-    )
-    SELECT u.id, u.erp_item_id, u.sku, u.name, u.description, u.category_id, u.image_url, u.is_active,
-        u.erp_stock_on_hand, u.erp_available_stock, u.erp_actual_available_stock, 0,
-        u.erp_modified_at, :now, :now, :now
-    FROM unnest(
-        CAST(:id AS uuid[]), CAST(:erp_item_id AS varchar[]), CAST(:sku AS varchar[]),
-        CAST(:name AS varchar[]), CAST(:description AS text[]), CAST(:category_id AS bigint[]),
-        CAST(:image_url AS varchar[]), CAST(:is_active AS boolean[]),
-        CAST(:erp_stock_on_hand AS integer[]), CAST(:erp_available_stock AS integer[]),
-        CAST(:erp_actual_available_stock AS integer[]), CAST(:erp_modified_at AS timestamptz[])
-    ) AS u(
-        id, erp_item_id, sku, name, description, category_id, image_url, is_active,
-        erp_stock_on_hand, erp_available_stock, erp_actual_available_stock, erp_modified_at
-    )
-    ON CONFLICT (erp_item_id) DO UPDATE SET
-        sku = excluded.sku, name = excluded.name, description = excluded.description,
-        category_id = excluded.category_id, image_url = excluded.image_url, is_active = excluded.is_active,
-        erp_stock_on_hand = excluded.erp_stock_on_hand, erp_available_stock = excluded.erp_available_stock,
-        erp_actual_available_stock = excluded.erp_actual_available_stock,
-        erp_modified_at = excluded.erp_modified_at, synced_at = excluded.synced_at,
-        updated_at = excluded.updated_at
-    WHERE (
-        products.sku, products.name, products.description, products.category_id, products.image_url,
-        products.is_active, products.erp_stock_on_hand, products.erp_available_stock,
-        products.erp_actual_available_stock, products.erp_modified_at
-    ) IS DISTINCT FROM (
-        excluded.sku, excluded.name, excluded.description, excluded.category_id, excluded.image_url,
-        excluded.is_active, excluded.erp_stock_on_hand, excluded.erp_available_stock,
-        excluded.erp_actual_available_stock, excluded.erp_modified_at
-    )
-    RETURNING erp_item_id
-    """
+# The staged batch's columns (see _stage_products), in COPY order.
+_PG_COLUMNS = ("erp_item_id", *_COMPARED)
+_PG_STAGING = (
+    "erp_item_id varchar, sku varchar, name varchar, description text, category_id bigint, "
+    "image_url varchar, is_active boolean, erp_stock_on_hand integer, erp_available_stock integer, "
+    "erp_actual_available_stock integer, erp_modified_at timestamptz"
 )
+
+
+def _pg_merge_products() -> Any:
+    """Update the staged rows that differ and insert the new ones, in one join of the batch.
+
+    Rows whose fields are all equal are not written. Products are only written by a sync, which
+    holds the sync lock, so no other transaction inserts the same item meanwhile.
+    """
+    assignments = ", ".join(f"{name} = u.{name}" for name in _COMPARED)
+    old = ", ".join(f"p.{name}" for name in _COMPARED)
+    new = ", ".join(f"u.{name}" for name in _COMPARED)
+    inserted = ", ".join(_PG_COLUMNS)
+    values = ", ".join(f"u.{name}" for name in _PG_COLUMNS)
+    return text(
+        "MERGE INTO products AS p USING incoming_products AS u ON p.erp_item_id = u.erp_item_id "  # noqa: S608 - our own column names
+        f"WHEN MATCHED AND ({old}) IS DISTINCT FROM ({new}) "
+        f"THEN UPDATE SET {assignments}, synced_at = :now, updated_at = :now "
+        f"WHEN NOT MATCHED THEN INSERT (id, {inserted}, reserved_stock, synced_at, created_at, updated_at) "
+        f"VALUES (gen_random_uuid(), {values}, 0, :now, :now, :now)"
+    )
+
+
+_PG_MERGE_PRODUCTS = _pg_merge_products()
+# Read before the merge: how many staged items are new, how many differ (new ones included),
+# and how many of those will be deactivated.
+_PG_COUNT_CHANGES = text(
+    "SELECT count(*) FILTER (WHERE p.id IS NULL), "  # noqa: S608 - our own column names
+    f"count(*) FILTER (WHERE ({', '.join(f'p.{name}' for name in _COMPARED)}) "
+    f"IS DISTINCT FROM ({', '.join(f'u.{name}' for name in _COMPARED)})), "
+    "count(*) FILTER (WHERE p.is_active AND NOT u.is_active) "
+    "FROM incoming_products AS u LEFT JOIN products AS p ON p.erp_item_id = u.erp_item_id"
+)
+# A bulk statement's plan: no JIT compilation (it costs more than it saves here), and memory
+# enough to hash a whole catalog without spilling to disk.
+_PG_BULK_SETTINGS = (text("SET LOCAL jit = off"), text("SET LOCAL work_mem = '64MB'"))
 _PG_UPSERT_PRICES = text(
     "INSERT INTO product_prices (price_list_id, product_id, price, updated_at) "
-    "SELECT :price_list_id, u.product_id, u.price, :now "
-    "FROM unnest(CAST(:product_ids AS uuid[]), CAST(:prices AS numeric[])) AS u(product_id, price) "
+    "SELECT :price_list_id, p.id, u.price, :now "
+    "FROM unnest(CAST(:erp_ids AS varchar[]), CAST(:prices AS numeric[])) AS u(erp_item_id, price) "
+    "JOIN products AS p ON p.erp_item_id = u.erp_item_id "
     "ON CONFLICT (price_list_id, product_id) DO UPDATE SET price = excluded.price, updated_at = excluded.updated_at "
     "WHERE product_prices.price IS DISTINCT FROM excluded.price "
     "RETURNING product_id"
+)
+_PG_DELETE_PRICES = text(
+    "DELETE FROM product_prices WHERE price_list_id = :price_list_id AND product_id IN ("
+    "SELECT id FROM products WHERE erp_item_id = ANY(CAST(:erp_ids AS varchar[]))) "
+    "RETURNING product_id"
+)
+# Per product: the rate the price book gives it (NULL: none) where it differs from the stored price.
+_PG_PRICE_CHANGES = text(
+    "SELECT p.erp_item_id, book.price FROM products AS p "
+    "LEFT JOIN (SELECT erp_item_id, CAST(price AS numeric) AS price FROM incoming_rates) AS book "
+    "ON book.erp_item_id = p.erp_item_id "
+    "LEFT JOIN product_prices AS pp ON pp.product_id = p.id AND pp.price_list_id = :price_list_id "
+    "WHERE pp.price IS DISTINCT FROM book.price "
+    "AND (CAST(:only AS varchar[]) IS NULL OR p.erp_item_id = ANY(CAST(:only AS varchar[])))"
 )
 _PG_MIRROR_CONSUMER_PRICES = text(
     "UPDATE products SET consumer_price = ("
@@ -115,11 +133,18 @@ def _chunks(values: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
         yield values[start : start + size]
 
 
-def _item_id_in(session: AsyncSession, erp_ids: list[str]) -> ColumnElement[bool]:
-    """`erp_item_id IN (...)`; on PostgreSQL one array parameter instead of one per id."""
+def id_batches(session: AsyncSession, ids: Sequence[_T]) -> Iterable[Sequence[_T]]:
+    """All ids at once on PostgreSQL (see `item_id_in`); SQLITE_CHUNK at a time on SQLite."""
+    return [ids] if _is_postgres(session) else _chunks(ids, SQLITE_CHUNK)
+
+
+def item_id_in(
+    session: AsyncSession, erp_ids: Sequence[str], column: InstrumentedAttribute[str] = Product.erp_item_id
+) -> ColumnElement[bool]:
+    """`column IN (...)`: on PostgreSQL one array parameter, however many ids."""
     if _is_postgres(session):
-        return Product.erp_item_id == any_(bindparam("erp_ids", erp_ids, type_=postgresql.ARRAY(String)))
-    return Product.erp_item_id.in_(erp_ids)
+        return column == any_(bindparam(None, list(erp_ids), type_=postgresql.ARRAY(String)))
+    return column.in_(erp_ids)
 
 
 async def ensure_categories(session: AsyncSession, names: Iterable[str]) -> dict[str, int]:
@@ -149,9 +174,8 @@ async def ensure_price_list(
     return price_list_id
 
 
-def _product_row(item: ErpItem, product_id: uuid.UUID, category_ids: Mapping[str, int]) -> dict[str, Any]:
+def _product_row(item: ErpItem, category_ids: Mapping[str, int]) -> dict[str, Any]:
     return {
-        "id": product_id,
         "erp_item_id": item.erp_item_id,
         "sku": item.sku,
         "name": item.name,
@@ -166,24 +190,62 @@ def _product_row(item: ErpItem, product_id: uuid.UUID, category_ids: Mapping[str
     }
 
 
-async def _write_products_postgres(
-    session: AsyncSession, rows: list[dict[str, Any]], now: datetime
-) -> set[str]:
-    columns = {name: [row[name] for row in rows] for name in _PG_COLUMNS}
-    result = await session.execute(_PG_UPSERT_PRODUCTS, {"now": now, **columns})
-    return set(result.scalars().all())
+async def _upsert_products_postgres(
+    session: AsyncSession, items: Collection[ErpItem], category_ids: Mapping[str, int], now: datetime
+) -> UpsertCounts:
+    rows = (
+        (
+            item.erp_item_id,
+            item.sku,
+            item.name,
+            item.description,
+            category_ids.get(item.category_name) if item.category_name else None,
+            item.image_url,
+            item.is_active,
+            item.stock_on_hand,
+            item.available_stock,
+            item.actual_available_stock,
+            item.modified_at,
+        )
+        for item in items
+    )
+    await stage_rows(session, "incoming_products", _PG_STAGING, _PG_COLUMNS, rows)
+    for setting in _PG_BULK_SETTINGS:
+        await session.execute(setting)
+    created, differing, deactivated = (await session.execute(_PG_COUNT_CHANGES)).one()
+    changed = differing - created
+    if differing:
+        await session.execute(_PG_MERGE_PRODUCTS, {"now": now})
+    return UpsertCounts(
+        created=created,
+        updated=changed - deactivated,
+        unchanged=len(items) - created - changed,
+        deactivated=deactivated,
+    )
 
 
-async def _write_products_sqlite(
-    session: AsyncSession, rows: list[dict[str, Any]], now: datetime
-) -> set[str]:
+async def _upsert_products_sqlite(
+    session: AsyncSession, items: Collection[ErpItem], category_ids: Mapping[str, int], now: datetime
+) -> UpsertCounts:
+    erp_ids = [item.erp_item_id for item in items]
+    found = await session.execute(
+        select(Product.erp_item_id, Product.is_active).where(Product.erp_item_id.in_(erp_ids))
+    )
+    was_active = dict(found.all())
     insert = upsert_insert(session, Product)
     excluded = insert.excluded
     statement = (
         insert.values(
             [
-                {**row, "reserved_stock": 0, "synced_at": now, "created_at": now, "updated_at": now}
-                for row in rows
+                {
+                    **_product_row(item, category_ids),
+                    "id": uuid.uuid4(),
+                    "reserved_stock": 0,
+                    "synced_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for item in items
             ]
         )
         .on_conflict_do_update(
@@ -195,59 +257,46 @@ async def _write_products_sqlite(
             },
             where=or_(*(getattr(Product, name).is_distinct_from(excluded[name]) for name in _COMPARED)),
         )
-        .returning(Product.erp_item_id)
+        .returning(Product.erp_item_id, Product.is_active)
     )
-    return set((await session.execute(statement)).scalars().all())
+    written = (await session.execute(statement)).all()
+    counts = UpsertCounts(unchanged=len(erp_ids) - len(written))
+    for erp_id, is_active in written:
+        if erp_id not in was_active:
+            counts.created += 1
+        elif was_active[erp_id] and not is_active:
+            counts.deactivated += 1
+        else:
+            counts.updated += 1
+    return counts
 
 
 async def upsert_products(
     session: AsyncSession, items: list[ErpItem], category_ids: Mapping[str, int], synced_at: datetime
-) -> tuple[dict[str, uuid.UUID], UpsertCounts]:
-    """Insert new items and update changed ones; returns our id per ERP item id and the counts.
+) -> UpsertCounts:
+    """Insert new items and update changed ones; returns what happened to them.
 
-    One SELECT and one upsert statement per call (on SQLite, keep batches to SQLITE_CHUNK rows).
+    One statement per call on PostgreSQL, two on SQLite (keep batches to SQLITE_CHUNK rows there).
     A row whose compared fields are all equal is not written at all. When an item id repeats,
     the last one wins.
     """
     if not items:
-        return {}, UpsertCounts()
-    latest = {item.erp_item_id: item for item in items}
-    erp_ids = list(latest)
-    found = await session.execute(
-        select(Product.erp_item_id, Product.id, Product.is_active).where(_item_id_in(session, erp_ids))
-    )
-    existing = {erp_id: (pid, active) for erp_id, pid, active in found}
-    ids = {erp_id: existing[erp_id][0] if erp_id in existing else uuid.uuid4() for erp_id in erp_ids}
-    rows = [_product_row(item, ids[erp_id], category_ids) for erp_id, item in latest.items()]
+        return UpsertCounts()
+    latest = {item.erp_item_id: item for item in items}.values()
     if _is_postgres(session):
-        written = await _write_products_postgres(session, rows, synced_at)
-    else:
-        written = await _write_products_sqlite(session, rows, synced_at)
-    counts = UpsertCounts(unchanged=len(erp_ids) - len(written))
-    for erp_id in written:
-        if erp_id not in existing:
-            counts.created += 1
-        elif existing[erp_id][1] and not latest[erp_id].is_active:
-            counts.deactivated += 1
-        else:
-            counts.updated += 1
-    return ids, counts
+        return await _upsert_products_postgres(session, latest, category_ids, synced_at)
+    return await _upsert_products_sqlite(session, latest, category_ids, synced_at)
 
 
 async def deactivate_products(session: AsyncSession, erp_ids: Collection[str], at: datetime) -> int:
     """Mark these items inactive where they are active now; returns how many changed."""
     if not erp_ids:
         return 0
-    values = list(erp_ids)
     changed = 0
     statement = update(Product).values(is_active=False, synced_at=at, updated_at=at)
-    if _is_postgres(session):
-        batches: Iterable[Sequence[str]] = [values]
-    else:
-        batches = _chunks(values, SQLITE_CHUNK)
-    for batch in batches:
+    for batch in id_batches(session, list(erp_ids)):
         result = await session.execute(
-            statement.where(Product.is_active.is_(True), Product.erp_item_id.in_(batch)).returning(Product.id)
+            statement.where(Product.is_active.is_(True), item_id_in(session, batch)).returning(Product.id)
         )
         changed += len(result.scalars().all())
     return changed
@@ -260,37 +309,55 @@ async def deactivate_missing(session: AsyncSession, present: Collection[str], at
     return await deactivate_products(session, missing, at)
 
 
-async def prices_by_item(
-    session: AsyncSession, price_list_id: int, erp_ids: Collection[str] | None = None
-) -> dict[str, tuple[uuid.UUID, Decimal | None]]:
-    """Per ERP item id: our product id and its price on this list (None: not priced).
-
-    For these items, or for every product when `erp_ids` is None.
+async def price_changes(
+    session: AsyncSession,
+    price_list_id: int,
+    rates: Mapping[str, Decimal],
+    erp_ids: Collection[str] | None = None,
+) -> dict[str, Decimal | None]:
+    """Per ERP item id, the price a price book gives a product where it differs from the stored one
+    (None: the book no longer prices it). For these items, or for every product when `erp_ids` is None.
     """
-    statement = select(Product.erp_item_id, Product.id, ProductPrice.price).outerjoin(
+    if erp_ids is not None and not erp_ids:
+        return {}
+    if _is_postgres(session):
+        # Rates travel as text: encoding a Decimal as numeric costs several times more.
+        await stage_rows(
+            session,
+            "incoming_rates",
+            "erp_item_id varchar, price text",
+            ("erp_item_id", "price"),
+            ((erp_id, str(rate)) for erp_id, rate in rates.items()),
+        )
+        only = list(erp_ids) if erp_ids is not None else None
+        rows = await session.execute(_PG_PRICE_CHANGES, {"price_list_id": price_list_id, "only": only})
+        return dict(rows.all())
+    statement = select(Product.erp_item_id, ProductPrice.price).outerjoin(
         ProductPrice, (ProductPrice.product_id == Product.id) & (ProductPrice.price_list_id == price_list_id)
     )
     if erp_ids is not None:
-        if not erp_ids:
-            return {}
-        statement = statement.where(_item_id_in(session, list(erp_ids)))
-    return {erp_id: (pid, price) for erp_id, pid, price in await session.execute(statement)}
+        statement = statement.where(Product.erp_item_id.in_(list(erp_ids)))
+    stored = dict((await session.execute(statement)).all())
+    return {erp_id: rates.get(erp_id) for erp_id, price in stored.items() if rates.get(erp_id) != price}
 
 
 async def write_prices(
     session: AsyncSession,
     price_list_id: int,
-    prices: Mapping[uuid.UUID, Decimal | None],
+    prices: Mapping[str, Decimal | None],
     at: datetime,
     *,
     consumer_list: bool = True,
 ) -> set[uuid.UUID]:
-    """Set (or, where the price is None, remove) these products' prices on one list.
+    """Set (or, where the price is None, remove) these items' prices on one list, by ERP item id.
 
     Returns the products whose price actually changed; equal prices are not rewritten. When the
     list is the one consumers buy from, the changed prices are mirrored onto the products too.
     """
-    changed = await _write_price_rows(session, price_list_id, prices, at)
+    if _is_postgres(session):
+        changed = await _write_price_rows_postgres(session, price_list_id, prices, at)
+    else:
+        changed = await _write_price_rows_sqlite(session, price_list_id, prices, at)
     if consumer_list and changed:
         await _mirror_consumer_prices(session, price_list_id, changed)
     return changed
@@ -313,35 +380,52 @@ async def _mirror_consumer_prices(
         await session.execute(update(Product).where(Product.id.in_(chunk)).values(consumer_price=price))
 
 
-async def _write_price_rows(
-    session: AsyncSession, price_list_id: int, prices: Mapping[uuid.UUID, Decimal | None], at: datetime
+async def _write_price_rows_postgres(
+    session: AsyncSession, price_list_id: int, prices: Mapping[str, Decimal | None], at: datetime
 ) -> set[uuid.UUID]:
-    priced = [(pid, price) for pid, price in prices.items() if price is not None]
-    unpriced = [pid for pid, price in prices.items() if price is None]
+    priced = {erp_id: price for erp_id, price in prices.items() if price is not None}
+    unpriced = [erp_id for erp_id, price in prices.items() if price is None]
     changed: set[uuid.UUID] = set()
-    postgres = _is_postgres(session)
-    for batch in [unpriced] if postgres else _chunks(unpriced, SQLITE_CHUNK):
-        if batch:
-            result = await session.execute(
-                delete(ProductPrice)
-                .where(ProductPrice.price_list_id == price_list_id, ProductPrice.product_id.in_(batch))
-                .returning(ProductPrice.product_id)
-            )
-            changed.update(result.scalars().all())
-    if not priced:
-        return changed
-    if postgres:
+    if unpriced:
+        result = await session.execute(
+            _PG_DELETE_PRICES, {"price_list_id": price_list_id, "erp_ids": unpriced}
+        )
+        changed.update(result.scalars().all())
+    if priced:
         result = await session.execute(
             _PG_UPSERT_PRICES,
             {
                 "price_list_id": price_list_id,
                 "now": at,
-                "product_ids": [pid for pid, _ in priced],
-                "prices": [price for _, price in priced],
+                "erp_ids": list(priced),
+                "prices": list(priced.values()),
             },
         )
         changed.update(result.scalars().all())
-        return changed
+    return changed
+
+
+async def _write_price_rows_sqlite(
+    session: AsyncSession, price_list_id: int, prices: Mapping[str, Decimal | None], at: datetime
+) -> set[uuid.UUID]:
+    product_ids: dict[str, uuid.UUID] = {}
+    for erp_ids in _chunks(list(prices), SQLITE_CHUNK):
+        found = await session.execute(
+            select(Product.erp_item_id, Product.id).where(Product.erp_item_id.in_(erp_ids))
+        )
+        product_ids.update(found.all())
+    priced = [
+        (product_ids[e], price) for e, price in prices.items() if price is not None and e in product_ids
+    ]
+    unpriced = [product_ids[e] for e, price in prices.items() if price is None and e in product_ids]
+    changed: set[uuid.UUID] = set()
+    for batch in _chunks(unpriced, SQLITE_CHUNK):
+        result = await session.execute(
+            delete(ProductPrice)
+            .where(ProductPrice.price_list_id == price_list_id, ProductPrice.product_id.in_(batch))
+            .returning(ProductPrice.product_id)
+        )
+        changed.update(result.scalars().all())
     insert = upsert_insert(session, ProductPrice)
     for chunk in _chunks(priced, SQLITE_CHUNK):
         statement = (

@@ -22,9 +22,9 @@ async def load_items(
         price_list_id = await ensure_price_list(session, price_list, currency)
         for start in range(0, len(items), BATCH):
             batch = items[start : start + BATCH]
-            ids, _ = await upsert_products(session, batch, category_ids, now)
+            await upsert_products(session, batch, category_ids, now)
             prices = {
-                ids[i.erp_item_id]: Decimal(rates[i.erp_item_id]) if i.erp_item_id in rates else None
+                i.erp_item_id: Decimal(rates[i.erp_item_id]) if i.erp_item_id in rates else None
                 for i in batch
             }
             await write_prices(session, price_list_id, prices, now)

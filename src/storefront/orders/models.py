@@ -3,7 +3,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db.base import Base, JSONDoc, utcnow
@@ -58,7 +58,16 @@ class OrderLine(Base):
 
     order: Mapped[Order] = relationship(back_populates="lines", lazy="raise")
 
-    __table_args__ = (Index("ix_order_lines_product_id", "product_id"),)
+    __table_args__ = (
+        Index("ix_order_lines_product_id", "product_id"),
+        # The lines still holding units, found by item when a sync brings the ERP's new figures.
+        Index(
+            "ix_order_lines_unreleased",
+            "erp_item_id",
+            postgresql_where=text("reservation_released_at IS NULL"),
+            sqlite_where=text("reservation_released_at IS NULL"),
+        ),
+    )
 
 
 class OrderPush(Base):

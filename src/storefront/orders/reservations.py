@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import Product
+from storefront.catalog.writer import id_batches, item_id_in
 from storefront.db.base import utcnow
 from storefront.orders.models import Order, OrderLine
 from storefront.orders.repository import CONFIRMED
@@ -124,22 +125,34 @@ async def unmark_released(session: AsyncSession, order_id: uuid.UUID) -> None:
 
 
 async def release_settled_reservations(
-    session: AsyncSession, product_ids: Iterable[uuid.UUID], figures_read_at: datetime
+    session: AsyncSession, erp_item_ids: Iterable[str], figures_read_at: datetime
 ) -> int:
-    """Release confirmed orders' units on these products once the ERP's figures include them.
+    """Release confirmed orders' units on these items once the ERP's figures include them.
 
-    Call it in the transaction that writes the ERP figures of `product_ids`, read no earlier than
+    Call it in the transaction that writes the ERP figures of these items, read no earlier than
     `figures_read_at`. A line is released when its order was confirmed before that instant, so
     its sales order already counts in the ERP's available stock: released now, the units are not
     counted twice; released no earlier, they are never given back while the ERP does not yet
     count them. Returns the number of lines released.
     """
-    ids = list(product_ids)
-    if not ids:
-        return 0
     now = utcnow()
     settled_orders = select(Order.id).where(Order.status == CONFIRMED, Order.confirmed_at < figures_read_at)
-    lines = OrderLine.product_id.in_(ids) & OrderLine.order_id.in_(settled_orders)
-    orders, released = await _release_lines(session, lines, now)
+    # Few lines hold units at any time: find theirs, then keep the items this sync brought.
+    holding = (
+        select(OrderLine.erp_item_id)
+        .distinct()
+        .where(OrderLine.reservation_released_at.is_(None), OrderLine.order_id.in_(settled_orders))
+    )
+    brought = set(erp_item_ids)
+    due = [erp_id for erp_id in await session.scalars(holding) if erp_id in brought]
+    if not due:
+        return 0
+    orders: set[uuid.UUID] = set()
+    released = 0
+    for batch in id_batches(session, due):
+        lines = item_id_in(session, batch, OrderLine.erp_item_id) & OrderLine.order_id.in_(settled_orders)
+        touched, count = await _release_lines(session, lines, now)
+        orders |= touched
+        released += count
     await _mark_orders_released(session, orders, now)
     return released

@@ -4,29 +4,25 @@ Nothing here talks to the ERP: the run fetched everything first, so product rows
 only for as long as the bulk statements take, and a failed fetch changes nothing.
 """
 
-import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.writer import (
-    SQLITE_CHUNK,
     UpsertCounts,
     deactivate_missing,
     deactivate_products,
     ensure_categories,
     ensure_price_list,
-    prices_by_item,
+    id_batches,
+    price_changes,
     upsert_products,
     write_prices,
 )
 from storefront.erp.client import PriceBook
 from storefront.erp.items import ErpItem
 from storefront.orders.reservations import release_settled_reservations
-
-POSTGRES_BATCH = 5_000
 
 
 @dataclass
@@ -59,35 +55,19 @@ class ApplyResult:
         return bool(c.created or c.updated or c.deactivated or self.prices_changed)
 
 
-def _batches(items: list[ErpItem], size: int) -> Iterable[list[ErpItem]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-async def apply_batch(
-    session: AsyncSession,
-    batch: list[ErpItem],
-    category_ids: dict[str, int],
-    figures_read_at: datetime,
-    now: datetime,
-) -> tuple[dict[str, uuid.UUID], UpsertCounts]:
-    """One batch of items: their product rows, then the reservations their new figures settle."""
-    ids, counts = await upsert_products(session, batch, category_ids, now)
-    await release_settled_reservations(session, ids.values(), figures_read_at)
-    return ids, counts
-
-
 async def apply_catalog(
     session: AsyncSession, fetched: FetchedCatalog, price_list_code: str, now: datetime
 ) -> ApplyResult:
-    batch_size = POSTGRES_BATCH if session.get_bind().dialect.name == "postgresql" else SQLITE_CHUNK
     category_ids = await ensure_categories(
         session, (item.category_name for item in fetched.items if item.category_name)
     )
     counts = UpsertCounts()
-    for batch in _batches(fetched.items, batch_size):
-        _, batch_counts = await apply_batch(session, batch, category_ids, fetched.figures_read_at, now)
-        counts.add(batch_counts)
+    for batch in id_batches(session, fetched.items):
+        counts.add(await upsert_products(session, list(batch), category_ids, now))
+    # The new figures count the sales orders confirmed before they were read: release those units.
+    await release_settled_reservations(
+        session, (item.erp_item_id for item in fetched.items), fetched.figures_read_at
+    )
 
     if fetched.complete:
         present = {item.erp_item_id for item in fetched.items}
@@ -98,12 +78,7 @@ async def apply_catalog(
     price_list_id = await ensure_price_list(session, price_list_code, book.currency, book.pricebook_id)
     # The price book is read whole on every run, so prices are reconciled for every product a
     # listing run knows (a rate can change without the item changing); item runs touch their own.
-    current = await prices_by_item(session, price_list_id, fetched.requested_item_ids)
-    # Only prices that differ travel to the database: most runs change none.
-    changes = {
-        pid: book.rates.get(erp_id)
-        for erp_id, (pid, price) in current.items()
-        if book.rates.get(erp_id) != price
-    }
+    # Only prices that differ travel back from the database, and most runs change none.
+    changes = await price_changes(session, price_list_id, book.rates, fetched.requested_item_ids)
     changed_prices = await write_prices(session, price_list_id, changes, now)
     return ApplyResult(counts=counts, prices_changed=len(changed_prices))
