@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import Select, String, and_, bindparam, literal, or_, select, true
+from sqlalchemy import Select, String, Uuid, and_, any_, bindparam, literal, or_, select, true
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import PriceList, Product, ProductPrice
@@ -116,8 +117,12 @@ def _as_uuid(ref: str) -> uuid.UUID | None:
         return None
 
 
-def _load_products_statement() -> Select[Any]:
-    """Built once: constructing the statement costs more than executing its cached compilation."""
+def _load_products_statement(postgres: bool) -> Select[Any]:
+    """Built once: constructing the statement costs more than executing its cached compilation.
+
+    On PostgreSQL the refs travel as two array parameters: an expanding IN list would make the
+    statement's SQL be rendered again on every execution.
+    """
     code = bindparam("price_list_code", type_=String())
     price_list = select(PriceList.id).where(PriceList.code == code).scalar_subquery()
     currency = select(PriceList.currency).where(PriceList.code == code).scalar_subquery()
@@ -135,6 +140,11 @@ def _load_products_statement() -> Select[Any]:
         .outerjoin(ProductPrice, price_join)
         .where(
             or_(
+                Product.id == any_(bindparam("ids", type_=postgresql.ARRAY(Uuid))),
+                Product.erp_item_id == any_(bindparam("refs", type_=postgresql.ARRAY(String))),
+            )
+            if postgres
+            else or_(
                 Product.id.in_(bindparam("ids", expanding=True)),
                 Product.erp_item_id.in_(bindparam("refs", expanding=True)),
             )
@@ -147,7 +157,7 @@ def _load_products_statement() -> Select[Any]:
     )
 
 
-_LOAD_PRODUCTS = _load_products_statement()
+_LOAD_PRODUCTS = {postgres: _load_products_statement(postgres) for postgres in (True, False)}
 
 
 async def load_products(
@@ -157,7 +167,11 @@ async def load_products(
     ref that found them) priced on it: one query."""
     ids = [u for u in (_as_uuid(ref) for ref in refs) if u is not None]
     params = {"price_list_code": price_list_code, "ids": ids, "refs": list(refs)}
-    rows = (await session.execute(_LOAD_PRODUCTS, params)).all()
+    # On the Core connection: an ORM-level execute costs about a third more CPU, and this
+    # statement runs for every order and every cart quote.
+    connection = await session.connection()
+    statement = _LOAD_PRODUCTS[connection.dialect.name == "postgresql"]
+    rows = (await connection.execute(statement, params)).all()
     price_list_id = rows[0].price_list_id if rows else None
     list_currency = rows[0].currency if rows else None
     by_ref: dict[str, PricedProduct] = {}

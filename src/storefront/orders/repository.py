@@ -126,7 +126,8 @@ class OrderRepository:
             params.update({f"p_{name}": value for name, value in push.items()})
             for index, line in enumerate(lines):
                 params.update({f"l{index}_{name}": value for name, value in line.items()})
-            await self.session.execute(
+            connection = await self.session.connection()  # Core level: see pricing.load_products
+            await connection.execute(
                 _insert_order_statement(tuple(order), tuple(lines[0]), len(lines)), params
             )
             return

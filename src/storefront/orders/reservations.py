@@ -38,11 +38,12 @@ async def reserve(session: AsyncSession, quantities: Mapping[uuid.UUID, int]) ->
     When the answer is not empty some units may already be reserved: the caller must roll back.
     """
     short: list[uuid.UUID] = []
+    connection = await session.connection()  # Core level: see pricing.load_products
     for product_id in sorted(quantities):
-        result = await session.execute(
+        result = await connection.execute(
             _RESERVE, {"product_id": product_id, "quantity": quantities[product_id]}
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:
             short.append(product_id)
     if not short:
         return {}
