@@ -39,7 +39,7 @@ _PG_COLUMNS = ("erp_item_id", *_COMPARED)
 _PG_STAGING = (
     "erp_item_id varchar, sku varchar, name varchar, description text, category_id bigint, "
     "image_url varchar, is_active boolean, erp_stock_on_hand integer, erp_available_stock integer, "
-    "erp_actual_available_stock integer, erp_modified_at timestamptz"
+    "erp_actual_available_stock integer, erp_modified_at timestamptz, consumer_price text"
 )
 
 
@@ -58,8 +58,8 @@ def _pg_merge_products() -> Any:
         "MERGE INTO products AS p USING incoming_products AS u ON p.erp_item_id = u.erp_item_id "  # noqa: S608 - our own column names
         f"WHEN MATCHED AND ({old}) IS DISTINCT FROM ({new}) "
         f"THEN UPDATE SET {assignments}, synced_at = :now, updated_at = :now "
-        f"WHEN NOT MATCHED THEN INSERT (id, {inserted}, reserved_stock, synced_at, created_at, updated_at) "
-        f"VALUES (gen_random_uuid(), {values}, 0, :now, :now, :now)"
+        f"WHEN NOT MATCHED THEN INSERT (id, {inserted}, consumer_price, reserved_stock, synced_at, created_at, "
+        f"updated_at) VALUES (gen_random_uuid(), {values}, CAST(u.consumer_price AS numeric), 0, :now, :now, :now)"
     )
 
 
@@ -103,7 +103,9 @@ _PG_MIRROR_CONSUMER_PRICES = text(
     "UPDATE products SET consumer_price = ("
     "SELECT price FROM product_prices "
     "WHERE product_prices.product_id = products.id AND product_prices.price_list_id = :price_list_id) "
-    "WHERE products.id = ANY(CAST(:ids AS uuid[]))"
+    "WHERE products.id = ANY(CAST(:ids AS uuid[])) AND products.consumer_price IS DISTINCT FROM ("
+    "SELECT price FROM product_prices "
+    "WHERE product_prices.product_id = products.id AND product_prices.price_list_id = :price_list_id)"
 )
 SQLITE_CHUNK = 500
 _T = TypeVar("_T")
@@ -191,7 +193,11 @@ def _product_row(item: ErpItem, category_ids: Mapping[str, int]) -> dict[str, An
 
 
 async def _upsert_products_postgres(
-    session: AsyncSession, items: Collection[ErpItem], category_ids: Mapping[str, int], now: datetime
+    session: AsyncSession,
+    items: Collection[ErpItem],
+    category_ids: Mapping[str, int],
+    consumer_prices: Mapping[str, Decimal | None],
+    now: datetime,
 ) -> UpsertCounts:
     rows = (
         (
@@ -206,10 +212,11 @@ async def _upsert_products_postgres(
             item.available_stock,
             item.actual_available_stock,
             item.modified_at,
+            _as_text(consumer_prices.get(item.erp_item_id)),
         )
         for item in items
     )
-    await stage_rows(session, "incoming_products", _PG_STAGING, _PG_COLUMNS, rows)
+    await stage_rows(session, "incoming_products", _PG_STAGING, (*_PG_COLUMNS, "consumer_price"), rows)
     for setting in _PG_BULK_SETTINGS:
         await session.execute(setting)
     created, differing, deactivated = (await session.execute(_PG_COUNT_CHANGES)).one()
@@ -225,7 +232,11 @@ async def _upsert_products_postgres(
 
 
 async def _upsert_products_sqlite(
-    session: AsyncSession, items: Collection[ErpItem], category_ids: Mapping[str, int], now: datetime
+    session: AsyncSession,
+    items: Collection[ErpItem],
+    category_ids: Mapping[str, int],
+    consumer_prices: Mapping[str, Decimal | None],
+    now: datetime,
 ) -> UpsertCounts:
     erp_ids = [item.erp_item_id for item in items]
     found = await session.execute(
@@ -240,6 +251,7 @@ async def _upsert_products_sqlite(
                 {
                     **_product_row(item, category_ids),
                     "id": uuid.uuid4(),
+                    "consumer_price": consumer_prices.get(item.erp_item_id),
                     "reserved_stock": 0,
                     "synced_at": now,
                     "created_at": now,
@@ -272,20 +284,32 @@ async def _upsert_products_sqlite(
 
 
 async def upsert_products(
-    session: AsyncSession, items: list[ErpItem], category_ids: Mapping[str, int], synced_at: datetime
+    session: AsyncSession,
+    items: list[ErpItem],
+    category_ids: Mapping[str, int],
+    synced_at: datetime,
+    consumer_prices: Mapping[str, Decimal | None] | None = None,
 ) -> UpsertCounts:
     """Insert new items and update changed ones; returns what happened to them.
 
-    One statement per call on PostgreSQL, two on SQLite (keep batches to SQLITE_CHUNK rows there).
-    A row whose compared fields are all equal is not written at all. When an item id repeats,
-    the last one wins.
+    New products start with their price from `consumer_prices` (by ERP item id), so they are
+    written once, not inserted and then updated again by `write_prices`' mirror; the prices of
+    existing products are left to `write_prices`. A row whose compared fields are all equal is
+    not written at all. When an item id repeats, the last one wins. Two statements on
+    PostgreSQL; on SQLite keep batches to SQLITE_CHUNK rows.
     """
     if not items:
         return UpsertCounts()
     latest = {item.erp_item_id: item for item in items}.values()
+    prices = consumer_prices or {}
     if _is_postgres(session):
-        return await _upsert_products_postgres(session, latest, category_ids, synced_at)
-    return await _upsert_products_sqlite(session, latest, category_ids, synced_at)
+        return await _upsert_products_postgres(session, latest, category_ids, prices, synced_at)
+    return await _upsert_products_sqlite(session, latest, category_ids, prices, synced_at)
+
+
+def _as_text(price: Decimal | None) -> str | None:
+    """Prices are staged as text: asyncpg's binary numeric encoding costs several times more."""
+    return str(price) if price is not None else None
 
 
 async def deactivate_products(session: AsyncSession, erp_ids: Collection[str], at: datetime) -> int:
@@ -321,13 +345,12 @@ async def price_changes(
     if erp_ids is not None and not erp_ids:
         return {}
     if _is_postgres(session):
-        # Rates travel as text: encoding a Decimal as numeric costs several times more.
         await stage_rows(
             session,
             "incoming_rates",
             "erp_item_id varchar, price text",
             ("erp_item_id", "price"),
-            ((erp_id, str(rate)) for erp_id, rate in rates.items()),
+            ((erp_id, _as_text(rate)) for erp_id, rate in rates.items()),
         )
         only = list(erp_ids) if erp_ids is not None else None
         rows = await session.execute(_PG_PRICE_CHANGES, {"price_list_id": price_list_id, "only": only})

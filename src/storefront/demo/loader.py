@@ -22,11 +22,11 @@ async def load_items(
         price_list_id = await ensure_price_list(session, price_list, currency)
         for start in range(0, len(items), BATCH):
             batch = items[start : start + BATCH]
-            await upsert_products(session, batch, category_ids, now)
             prices = {
                 i.erp_item_id: Decimal(rates[i.erp_item_id]) if i.erp_item_id in rates else None
                 for i in batch
             }
+            await upsert_products(session, batch, category_ids, now, prices)
             await write_prices(session, price_list_id, prices, now)
     return len(items)
 

@@ -63,7 +63,7 @@ async def apply_catalog(
     )
     counts = UpsertCounts()
     for batch in id_batches(session, fetched.items):
-        counts.add(await upsert_products(session, list(batch), category_ids, now))
+        counts.add(await upsert_products(session, list(batch), category_ids, now, fetched.price_book.rates))
     # The new figures count the sales orders confirmed before they were read: release those units.
     await release_settled_reservations(
         session, (item.erp_item_id for item in fetched.items), fetched.figures_read_at
