@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Executable, Result, Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import Category, PriceList, Product
@@ -67,6 +67,11 @@ class CatalogRepository:
         self.session = session
         self.price_list_code = price_list_code
 
+    async def _execute(self, query: Executable) -> Result[Any]:
+        """On the session's Core connection: these reads need no ORM, whose execute costs about a
+        third more CPU per statement."""
+        return await (await self.session.connection()).execute(query)
+
     async def list_products(
         self, filters: ProductFilters, skip: int, limit: int
     ) -> tuple[list[ProductView], bool]:
@@ -84,9 +89,11 @@ class CatalogRepository:
             page = page.where(IS_LISTED)
         if filters.category is not None:
             # A known id (not a subquery) lets the planner walk the (category, name) index in order.
-            category_id = await self.session.scalar(
-                select(Category.id).where(func.lower(Category.name) == filters.category.lower()).limit(1)
-            )
+            category_id = (
+                await self._execute(
+                    select(Category.id).where(func.lower(Category.name) == filters.category.lower()).limit(1)
+                )
+            ).scalar()
             if category_id is None:
                 return [], False
             page = page.where(Product.category_id == category_id)
@@ -96,7 +103,7 @@ class CatalogRepository:
             .join(ids, ids.c.id == Product.id)
             .order_by(ids.c.name, ids.c.id)
         )
-        rows = (await self.session.execute(query)).all()
+        rows = (await self._execute(query)).all()
         return [_to_view(row) for row in rows[:limit]], len(rows) > limit
 
     async def get_product(self, ref: str) -> ProductView | None:
@@ -106,7 +113,7 @@ class CatalogRepository:
             query = query.where(Product.id == uuid.UUID(ref))
         except ValueError:
             query = query.where(Product.erp_item_id == ref)
-        row = (await self.session.execute(query)).first()
+        row = (await self._execute(query)).first()
         return _to_view(row) if row is not None else None
 
     async def list_categories(self) -> list[CategoryView]:
@@ -118,7 +125,7 @@ class CatalogRepository:
             .group_by(Category.name)
             .order_by(Category.name)
         )
-        rows = (await self.session.execute(query)).all()
+        rows = (await self._execute(query)).all()
         return [CategoryView(name=row.name, product_count=row.product_count) for row in rows]
 
     async def related_products(self, product_id: str, limit: int) -> list[ProductView]:
@@ -132,7 +139,7 @@ class CatalogRepository:
             .order_by(Product.name, Product.id)
             .limit(limit)
         )
-        return [_to_view(row) for row in (await self.session.execute(query)).all()]
+        return [_to_view(row) for row in (await self._execute(query)).all()]
 
     async def recently_changed(self, limit: int) -> list[ProductView]:
         """Listed products the ERP changed last (new or restocked items come first)."""
@@ -142,12 +149,13 @@ class CatalogRepository:
             .order_by(Product.erp_modified_at.desc().nulls_last(), Product.id)
             .limit(limit)
         )
-        return [_to_view(row) for row in (await self.session.execute(query)).all()]
+        return [_to_view(row) for row in (await self._execute(query)).all()]
 
     async def category_exists(self, name: str) -> bool:
         query = select(Category.id).where(func.lower(Category.name) == name.lower()).limit(1)
-        return (await self.session.execute(query)).first() is not None
+        return (await self._execute(query)).first() is not None
 
     async def last_synced_at(self) -> datetime | None:
         """When a sync last wrote a change into the mirror."""
-        return await self.session.scalar(select(func.max(Product.synced_at)))
+        synced_at: datetime | None = (await self._execute(select(func.max(Product.synced_at)))).scalar()
+        return synced_at
