@@ -1,8 +1,8 @@
-"""Bulk writes into the catalog mirror: one statement per batch, never one per row.
+"""Bulk writes into the catalog mirror: set-based statements, never one per row.
 
-On PostgreSQL a batch travels as one array per column and is expanded server-side with
-unnest(), so a statement carries a dozen parameters whatever the batch size. SQLite gets a
-multi-row VALUES list, kept under its bound-parameter limit by the caller's batch size.
+On PostgreSQL a sync's items and price book are staged by binary COPY (storefront.db.staging)
+and joined to the mirror in SQL; smaller lists travel as array parameters. SQLite gets
+multi-row VALUES lists, kept under its bound-parameter limit by the caller's batch size.
 """
 
 import uuid
@@ -34,8 +34,8 @@ _COMPARED = (
     "erp_actual_available_stock",
     "erp_modified_at",
 )
-# The staged batch's columns (see _stage_products), in COPY order.
-_PG_COLUMNS = ("erp_item_id", *_COMPARED)
+# The columns a product takes from its ERP item.
+_PRODUCT_COLUMNS = ("erp_item_id", *_COMPARED)
 _PG_STAGING = (
     "erp_item_id varchar, sku varchar, name varchar, description text, category_id bigint, "
     "image_url varchar, is_active boolean, erp_stock_on_hand integer, erp_available_stock integer, "
@@ -52,8 +52,8 @@ def _pg_merge_products() -> Any:
     assignments = ", ".join(f"{name} = u.{name}" for name in _COMPARED)
     old = ", ".join(f"p.{name}" for name in _COMPARED)
     new = ", ".join(f"u.{name}" for name in _COMPARED)
-    inserted = ", ".join(_PG_COLUMNS)
-    values = ", ".join(f"u.{name}" for name in _PG_COLUMNS)
+    inserted = ", ".join(_PRODUCT_COLUMNS)
+    values = ", ".join(f"u.{name}" for name in _PRODUCT_COLUMNS)
     return text(
         "MERGE INTO products AS p USING incoming_products AS u ON p.erp_item_id = u.erp_item_id "  # noqa: S608 - our own column names
         f"WHEN MATCHED AND ({old}) IS DISTINCT FROM ({new}) "
@@ -176,20 +176,21 @@ async def ensure_price_list(
     return price_list_id
 
 
-def _product_row(item: ErpItem, category_ids: Mapping[str, int]) -> dict[str, Any]:
-    return {
-        "erp_item_id": item.erp_item_id,
-        "sku": item.sku,
-        "name": item.name,
-        "description": item.description,
-        "category_id": category_ids.get(item.category_name) if item.category_name else None,
-        "image_url": item.image_url,
-        "is_active": item.is_active,
-        "erp_stock_on_hand": item.stock_on_hand,
-        "erp_available_stock": item.available_stock,
-        "erp_actual_available_stock": item.actual_available_stock,
-        "erp_modified_at": item.modified_at,
-    }
+def _product_values(item: ErpItem, category_ids: Mapping[str, int]) -> tuple[Any, ...]:
+    """An item's product columns, in the order of _PRODUCT_COLUMNS."""
+    return (
+        item.erp_item_id,
+        item.sku,
+        item.name,
+        item.description,
+        category_ids.get(item.category_name) if item.category_name else None,
+        item.image_url,
+        item.is_active,
+        item.stock_on_hand,
+        item.available_stock,
+        item.actual_available_stock,
+        item.modified_at,
+    )
 
 
 async def _upsert_products_postgres(
@@ -200,23 +201,10 @@ async def _upsert_products_postgres(
     now: datetime,
 ) -> UpsertCounts:
     rows = (
-        (
-            item.erp_item_id,
-            item.sku,
-            item.name,
-            item.description,
-            category_ids.get(item.category_name) if item.category_name else None,
-            item.image_url,
-            item.is_active,
-            item.stock_on_hand,
-            item.available_stock,
-            item.actual_available_stock,
-            item.modified_at,
-            _as_text(consumer_prices.get(item.erp_item_id)),
-        )
+        (*_product_values(item, category_ids), _as_text(consumer_prices.get(item.erp_item_id)))
         for item in items
     )
-    await stage_rows(session, "incoming_products", _PG_STAGING, (*_PG_COLUMNS, "consumer_price"), rows)
+    await stage_rows(session, "incoming_products", _PG_STAGING, (*_PRODUCT_COLUMNS, "consumer_price"), rows)
     for setting in _PG_BULK_SETTINGS:
         await session.execute(setting)
     created, differing, deactivated = (await session.execute(_PG_COUNT_CHANGES)).one()
@@ -249,7 +237,7 @@ async def _upsert_products_sqlite(
         insert.values(
             [
                 {
-                    **_product_row(item, category_ids),
+                    **dict(zip(_PRODUCT_COLUMNS, _product_values(item, category_ids), strict=True)),
                     "id": uuid.uuid4(),
                     "consumer_price": consumer_prices.get(item.erp_item_id),
                     "reserved_stock": 0,
@@ -295,8 +283,8 @@ async def upsert_products(
     New products start with their price from `consumer_prices` (by ERP item id), so they are
     written once, not inserted and then updated again by `write_prices`' mirror; the prices of
     existing products are left to `write_prices`. A row whose compared fields are all equal is
-    not written at all. When an item id repeats, the last one wins. Two statements on
-    PostgreSQL; on SQLite keep batches to SQLITE_CHUNK rows.
+    not written at all. When an item id repeats, the last one wins. On PostgreSQL a COPY and
+    two statements, whatever the batch size; on SQLite keep batches to SQLITE_CHUNK rows.
     """
     if not items:
         return UpsertCounts()
