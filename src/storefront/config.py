@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./storefront.db"
     database_pool_size: int = Field(default=10, ge=1)
     database_max_overflow: int = Field(default=10, ge=0)
+    # Test each pooled connection with a round trip before use. Off by default: a connection the
+    # server dropped fails one request, and SQLAlchemy then replaces every pooled connection.
+    # Turn it on where idle connections are cut silently (a proxy or firewall with idle timeouts).
+    database_pool_pre_ping: bool = False
     redis_url: str | None = None
     # Read cache: keys are namespaced by the prefix, so deployments (and test runs) never collide.
     cache_prefix: str = "storefront"

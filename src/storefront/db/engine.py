@@ -55,18 +55,22 @@ def create_database(settings: Settings, **engine_options: Any) -> Database:
         write_engine = create_async_engine(url, **engine_options)
         _configure_sqlite(engine, "BEGIN")
         _configure_sqlite(write_engine, "BEGIN IMMEDIATE")
+        reads = engine
     else:
         options: dict[str, Any] = {
             "pool_size": settings.database_pool_size,
             "max_overflow": settings.database_max_overflow,
-            "pool_pre_ping": True,
+            "pool_pre_ping": settings.database_pool_pre_ping,
             **engine_options,
         }
         engine = create_async_engine(url, **options)
         write_engine = engine
+        # Reads need no transaction: without one, a read session saves the BEGIN and ROLLBACK
+        # round trips; each statement sees the data committed when it starts.
+        reads = engine.execution_options(isolation_level="AUTOCOMMIT")
     return Database(
         engine=engine,
-        sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
+        sessionmaker=async_sessionmaker(reads, expire_on_commit=False),
         write_engine=write_engine,
         write_sessionmaker=async_sessionmaker(write_engine, expire_on_commit=False),
     )
