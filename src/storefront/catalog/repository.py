@@ -2,9 +2,10 @@
 
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, Result, Row, Select, func, select
+from sqlalchemy import Executable, Integer, Result, Row, Select, String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import Category, PriceList, Product
@@ -23,9 +24,12 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _priced_products(price_list_code: str) -> Select[*tuple[Any, ...]]:
-    """Products with a consumer price, in the columns a ProductView needs."""
-    currency = select(PriceList.currency).where(PriceList.code == price_list_code).scalar_subquery()
+def _priced_products() -> Select[*tuple[Any, ...]]:
+    """Products with a consumer price, in the columns a ProductView needs (the currency is that of
+    the price list bound as `price_list_code`)."""
+    currency = (
+        select(PriceList.currency).where(PriceList.code == bindparam("price_list_code")).scalar_subquery()
+    )
     return (
         select(
             Product.id,
@@ -43,6 +47,40 @@ def _priced_products(price_list_code: str) -> Select[*tuple[Any, ...]]:
         .outerjoin(Category, Category.id == Product.category_id)
         .where(Product.consumer_price.is_not(None))
     )
+
+
+@cache
+def _listing_query(search: bool, in_category: bool) -> Select[*tuple[Any, ...]]:
+    """One page of listed products, built once per shape (construction costs more than running
+    the cached compilation). Binds: skip, limit, price_list_code, and pattern and category_id
+    where the shape has them.
+
+    The page is found over the listing index alone, then the page's columns are fetched: a deep
+    offset walks index entries, not joined rows.
+    """
+    page = select(Product.id, Product.name)
+    if search:
+        pattern = bindparam("pattern", type_=String())
+        page = page.where(
+            IS_LISTED_FOR_SEARCH,
+            func.lower(Product.name).like(pattern, escape="\\")
+            | func.lower(Product.sku).like(pattern, escape="\\"),
+        )
+    else:
+        page = page.where(IS_LISTED)
+    if in_category:
+        # A known id (not a subquery) lets the planner walk the (category, name) index in order.
+        page = page.where(Product.category_id == bindparam("category_id"))
+    ids = (
+        page.order_by(Product.name, Product.id)
+        .offset(bindparam("skip", type_=Integer()))
+        .limit(bindparam("limit", type_=Integer()))
+        .subquery()
+    )
+    return _priced_products().join(ids, ids.c.id == Product.id).order_by(ids.c.name, ids.c.id)
+
+
+_CATEGORY_ID = select(Category.id).where(func.lower(Category.name) == bindparam("name")).limit(1)
 
 
 def _to_view(row: Row[Any]) -> ProductView:
@@ -67,48 +105,30 @@ class CatalogRepository:
         self.session = session
         self.price_list_code = price_list_code
 
-    async def _execute(self, query: Executable) -> Result[Any]:
+    async def _execute(self, query: Executable, params: dict[str, Any] | None = None) -> Result[Any]:
         """On the session's Core connection: these reads need no ORM, whose execute costs about a
-        third more CPU per statement."""
-        return await (await self.session.connection()).execute(query)
+        third more CPU per statement. The price list's code is always bound."""
+        bound = {"price_list_code": self.price_list_code, **(params or {})}
+        return await (await self.session.connection()).execute(query, bound)
 
     async def list_products(
         self, filters: ProductFilters, skip: int, limit: int
     ) -> tuple[list[ProductView], bool]:
-        # Page over the listing index alone, then fetch the page's columns: a deep offset walks
-        # index entries, not joined rows.
-        page = select(Product.id, Product.name)
+        params: dict[str, Any] = {"skip": skip, "limit": limit + 1}
         if filters.search:
-            pattern = f"%{_escape_like(filters.search.lower())}%"
-            page = page.where(
-                IS_LISTED_FOR_SEARCH,
-                func.lower(Product.name).like(pattern, escape="\\")
-                | func.lower(Product.sku).like(pattern, escape="\\"),
-            )
-        else:
-            page = page.where(IS_LISTED)
+            params["pattern"] = f"%{_escape_like(filters.search.lower())}%"
         if filters.category is not None:
-            # A known id (not a subquery) lets the planner walk the (category, name) index in order.
-            category_id = (
-                await self._execute(
-                    select(Category.id).where(func.lower(Category.name) == filters.category.lower()).limit(1)
-                )
-            ).scalar()
+            category_id = (await self._execute(_CATEGORY_ID, {"name": filters.category.lower()})).scalar()
             if category_id is None:
                 return [], False
-            page = page.where(Product.category_id == category_id)
-        ids = page.order_by(Product.name, Product.id).offset(skip).limit(limit + 1).subquery()
-        query = (
-            _priced_products(self.price_list_code)
-            .join(ids, ids.c.id == Product.id)
-            .order_by(ids.c.name, ids.c.id)
-        )
-        rows = (await self._execute(query)).all()
+            params["category_id"] = category_id
+        query = _listing_query(bool(filters.search), filters.category is not None)
+        rows = (await self._execute(query, params)).all()
         return [_to_view(row) for row in rows[:limit]], len(rows) > limit
 
     async def get_product(self, ref: str) -> ProductView | None:
         """By our id (a UUID) or else by the ERP's item id; active and priced, in stock or not."""
-        query = _priced_products(self.price_list_code).where(Product.is_active)
+        query = _priced_products().where(Product.is_active)
         try:
             query = query.where(Product.id == uuid.UUID(ref))
         except ValueError:
@@ -134,7 +154,7 @@ class CatalogRepository:
             select(Product.category_id).where(Product.id == uuid.UUID(product_id)).scalar_subquery()
         )
         query = (
-            _priced_products(self.price_list_code)
+            _priced_products()
             .where(IS_LISTED, Product.category_id == same_category, Product.id != uuid.UUID(product_id))
             .order_by(Product.name, Product.id)
             .limit(limit)
@@ -144,7 +164,7 @@ class CatalogRepository:
     async def recently_changed(self, limit: int) -> list[ProductView]:
         """Listed products the ERP changed last (new or restocked items come first)."""
         query = (
-            _priced_products(self.price_list_code)
+            _priced_products()
             .where(IS_LISTED)
             .order_by(Product.erp_modified_at.desc().nulls_last(), Product.id)
             .limit(limit)
