@@ -6,19 +6,17 @@ multi-row VALUES lists, kept under its bound-parameter limit by the caller's bat
 """
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, any_, bindparam, delete, or_, select, text, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from storefront.catalog.models import Category, PriceList, Product, ProductPrice
-from storefront.db.dialect import upsert_insert
+from storefront.db.dialect import chunks, id_batches, is_postgres, string_in, upsert_insert
 from storefront.db.staging import stage_rows
 from storefront.erp.items import ErpItem
 
@@ -107,8 +105,6 @@ _PG_MIRROR_CONSUMER_PRICES = text(
     "SELECT price FROM product_prices "
     "WHERE product_prices.product_id = products.id AND product_prices.price_list_id = :price_list_id)"
 )
-SQLITE_CHUNK = 500
-_T = TypeVar("_T")
 
 
 @dataclass
@@ -124,29 +120,6 @@ class UpsertCounts:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.deactivated += other.deactivated
-
-
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _chunks(values: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def id_batches(session: AsyncSession, ids: Sequence[_T]) -> Iterable[Sequence[_T]]:
-    """All ids at once on PostgreSQL (see `item_id_in`); SQLITE_CHUNK at a time on SQLite."""
-    return [ids] if _is_postgres(session) else _chunks(ids, SQLITE_CHUNK)
-
-
-def item_id_in(
-    session: AsyncSession, erp_ids: Sequence[str], column: InstrumentedAttribute[str] = Product.erp_item_id
-) -> ColumnElement[bool]:
-    """`column IN (...)`: on PostgreSQL one array parameter, however many ids."""
-    if _is_postgres(session):
-        return column == any_(bindparam(None, list(erp_ids), type_=postgresql.ARRAY(String)))
-    return column.in_(erp_ids)
 
 
 async def ensure_categories(session: AsyncSession, names: Iterable[str]) -> dict[str, int]:
@@ -284,13 +257,13 @@ async def upsert_products(
     written once, not inserted and then updated again by `write_prices`' mirror; the prices of
     existing products are left to `write_prices`. A row whose compared fields are all equal is
     not written at all. When an item id repeats, the last one wins. On PostgreSQL a COPY and
-    two statements, whatever the batch size; on SQLite keep batches to SQLITE_CHUNK rows.
+    two statements, whatever the batch size; on SQLite keep batches to dialect.SQLITE_CHUNK rows.
     """
     if not items:
         return UpsertCounts()
     latest = {item.erp_item_id: item for item in items}.values()
     prices = consumer_prices or {}
-    if _is_postgres(session):
+    if is_postgres(session):
         return await _upsert_products_postgres(session, latest, category_ids, prices, synced_at)
     return await _upsert_products_sqlite(session, latest, category_ids, prices, synced_at)
 
@@ -308,7 +281,9 @@ async def deactivate_products(session: AsyncSession, erp_ids: Collection[str], a
     statement = update(Product).values(is_active=False, synced_at=at, updated_at=at)
     for batch in id_batches(session, list(erp_ids)):
         result = await session.execute(
-            statement.where(Product.is_active.is_(True), item_id_in(session, batch)).returning(Product.id)
+            statement.where(
+                Product.is_active.is_(True), string_in(session, Product.erp_item_id, batch)
+            ).returning(Product.id)
         )
         changed += len(result.scalars().all())
     return changed
@@ -332,7 +307,7 @@ async def price_changes(
     """
     if erp_ids is not None and not erp_ids:
         return {}
-    if _is_postgres(session):
+    if is_postgres(session):
         await stage_rows(
             session,
             "incoming_rates",
@@ -365,7 +340,7 @@ async def write_prices(
     Returns the products whose price actually changed; equal prices are not rewritten. When the
     list is the one consumers buy from, the changed prices are mirrored onto the products too.
     """
-    if _is_postgres(session):
+    if is_postgres(session):
         changed = await _write_price_rows_postgres(session, price_list_id, prices, at)
     else:
         changed = await _write_price_rows_sqlite(session, price_list_id, prices, at)
@@ -377,7 +352,7 @@ async def write_prices(
 async def _mirror_consumer_prices(
     session: AsyncSession, price_list_id: int, product_ids: set[uuid.UUID]
 ) -> None:
-    if _is_postgres(session):
+    if is_postgres(session):
         await session.execute(
             _PG_MIRROR_CONSUMER_PRICES, {"price_list_id": price_list_id, "ids": list(product_ids)}
         )
@@ -387,7 +362,7 @@ async def _mirror_consumer_prices(
         .where(ProductPrice.product_id == Product.id, ProductPrice.price_list_id == price_list_id)
         .scalar_subquery()
     )
-    for chunk in _chunks(list(product_ids), SQLITE_CHUNK):
+    for chunk in chunks(list(product_ids)):
         await session.execute(update(Product).where(Product.id.in_(chunk)).values(consumer_price=price))
 
 
@@ -420,7 +395,7 @@ async def _write_price_rows_sqlite(
     session: AsyncSession, price_list_id: int, prices: Mapping[str, Decimal | None], at: datetime
 ) -> set[uuid.UUID]:
     product_ids: dict[str, uuid.UUID] = {}
-    for erp_ids in _chunks(list(prices), SQLITE_CHUNK):
+    for erp_ids in chunks(list(prices)):
         found = await session.execute(
             select(Product.erp_item_id, Product.id).where(Product.erp_item_id.in_(erp_ids))
         )
@@ -430,7 +405,7 @@ async def _write_price_rows_sqlite(
     ]
     unpriced = [product_ids[e] for e, price in prices.items() if price is None and e in product_ids]
     changed: set[uuid.UUID] = set()
-    for batch in _chunks(unpriced, SQLITE_CHUNK):
+    for batch in chunks(unpriced):
         result = await session.execute(
             delete(ProductPrice)
             .where(ProductPrice.price_list_id == price_list_id, ProductPrice.product_id.in_(batch))
@@ -438,7 +413,7 @@ async def _write_price_rows_sqlite(
         )
         changed.update(result.scalars().all())
     insert = upsert_insert(session, ProductPrice)
-    for chunk in _chunks(priced, SQLITE_CHUNK):
+    for chunk in chunks(priced):
         statement = (
             insert.values(
                 [

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.db.base import utcnow
+from storefront.db.dialect import is_postgres
 from storefront.orders.models import Order, OrderLine, OrderPush
 from storefront.orders.schemas import OrderLineView, OrderView, PushView
 
@@ -121,7 +122,7 @@ class OrderRepository:
             "created_at": now,
             "updated_at": now,
         }
-        if self.session.get_bind().dialect.name == "postgresql":
+        if is_postgres(self.session):
             params = {f"o_{name}": value for name, value in order.items()}
             params.update({f"p_{name}": value for name, value in push.items()})
             for index, line in enumerate(lines):

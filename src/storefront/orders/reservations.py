@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import Product
-from storefront.catalog.writer import id_batches, item_id_in
 from storefront.db.base import utcnow
+from storefront.db.dialect import id_batches, string_in
 from storefront.orders.models import Order, OrderLine
 from storefront.orders.repository import CONFIRMED
 
@@ -151,7 +151,7 @@ async def release_settled_reservations(
     orders: set[uuid.UUID] = set()
     released = 0
     for batch in id_batches(session, due):
-        lines = item_id_in(session, batch, OrderLine.erp_item_id) & OrderLine.order_id.in_(settled_orders)
+        lines = string_in(session, OrderLine.erp_item_id, batch) & OrderLine.order_id.in_(settled_orders)
         touched, count = await _release_lines(session, lines, now)
         orders |= touched
         released += count

@@ -15,11 +15,11 @@ from storefront.catalog.writer import (
     deactivate_products,
     ensure_categories,
     ensure_price_list,
-    id_batches,
     price_changes,
     upsert_products,
     write_prices,
 )
+from storefront.db.dialect import id_batches
 from storefront.erp.client import PriceBook
 from storefront.erp.items import ErpItem
 from storefront.orders.reservations import release_settled_reservations
