@@ -193,7 +193,9 @@ async def test_bad_input_is_422_in_the_envelope_and_changes_nothing(
     assert await all_orders(client, admin_headers) == []
 
 
-async def test_unsellable_lines_are_named(client: httpx.AsyncClient, products: Catalog) -> None:
+async def test_unsellable_lines_are_named_and_nothing_is_reserved(
+    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
+) -> None:
     tea, inactive, unpriced = (item_id(products, n) for n in ("tea", "inactive", "unpriced"))
     tea_uuid = (await client.get(f"/api/consumer/products/{tea}")).json()["data"]["id"]
 
@@ -208,6 +210,8 @@ async def test_unsellable_lines_are_named(client: httpx.AsyncClient, products: C
         {"line": 3, "product_id": unpriced, "problems": ["unpriced"]},
         {"line": 4, "product_id": tea_uuid, "problems": ["duplicate"]},
     ]
+    assert await stock_of(client, tea) == 10
+    assert await all_orders(client, admin_headers) == []
 
 
 async def test_accepted_orders_are_counted_once_committed(

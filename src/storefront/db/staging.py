@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storefront.db.dialect import driver_connection
+
 
 async def stage_rows(
     session: AsyncSession, table: str, definition: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
@@ -20,7 +22,5 @@ async def stage_rows(
         text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({definition}) ON COMMIT DELETE ROWS")
     )
     await session.execute(text(f"TRUNCATE {table}"))
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
+    driver = await driver_connection(session)
     await driver.copy_records_to_table(table, records=rows, columns=list(columns))

@@ -203,10 +203,19 @@ async def quote(session: AsyncSession, price_list_code: str, lines: Sequence[Lin
     price_list_id, currency, products = await load_products(
         session, price_list_code, [line.product_id for line in lines]
     )
+    return price_lines(lines, price_list_id, currency, [products.get(line.product_id) for line in lines])
+
+
+def price_lines(
+    lines: Sequence[LineRequest],
+    price_list_id: int | None,
+    currency: str | None,
+    products: Sequence[PricedProduct | None],
+) -> Quote:
+    """The quote of these lines given each line's product as found (None when unknown)."""
     quoted: list[QuotedLine] = []
     seen: set[uuid.UUID] = set()
-    for index, line in enumerate(lines):
-        product = products.get(line.product_id)
+    for index, (line, product) in enumerate(zip(lines, products, strict=True)):
         entry = QuotedLine(index, line.product_id, line.quantity, line.unit_price, product)
         quoted.append(entry)
         if product is None:

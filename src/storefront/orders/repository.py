@@ -4,14 +4,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.db.base import utcnow
-from storefront.db.dialect import is_postgres
 from storefront.orders.models import Order, OrderLine, OrderPush
 from storefront.orders.schemas import OrderLineView, OrderView, PushView
 
@@ -87,33 +85,13 @@ _LINE_COLUMNS = (
 )
 
 
-@lru_cache(maxsize=256)
-def _insert_order_statement(
-    order_columns: tuple[str, ...], line_columns: tuple[str, ...], line_count: int
-) -> Any:
-    """PostgreSQL: the order, its lines and its push as ONE statement, so one round trip (foreign
-    keys are checked at the statement's end). Plain SQL, built once per shape, so it is neither
-    compiled again nor prepared again on every order."""
-    line_rows = ", ".join(
-        "(" + ", ".join(f":l{index}_{name}" for name in line_columns) + ")" for index in range(line_count)
-    )
-    push_columns = ("order_id", "status", "attempts", "next_attempt_at", "created_at", "updated_at")
-    sql = (
-        f"WITH new_order AS (INSERT INTO orders ({', '.join(order_columns)}) "  # noqa: S608 - our own column names
-        f"VALUES ({', '.join(':o_' + name for name in order_columns)})), "
-        f"new_lines AS (INSERT INTO order_lines ({', '.join(line_columns)}) VALUES {line_rows}) "
-        f"INSERT INTO order_pushes ({', '.join(push_columns)}) "
-        f"VALUES ({', '.join(':p_' + name for name in push_columns)})"
-    )
-    return text(sql)
-
-
 class OrderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def add(self, order: dict[str, Any], lines: list[dict[str, Any]], now: datetime) -> None:
-        """The order, its lines and its push intent, in the caller's transaction."""
+        """The order, its lines and its push intent, in the caller's transaction (see placement for
+        how PostgreSQL writes them)."""
         push = {
             "order_id": order["id"],
             "status": PUSH_PENDING,
@@ -122,16 +100,6 @@ class OrderRepository:
             "created_at": now,
             "updated_at": now,
         }
-        if is_postgres(self.session):
-            params = {f"o_{name}": value for name, value in order.items()}
-            params.update({f"p_{name}": value for name, value in push.items()})
-            for index, line in enumerate(lines):
-                params.update({f"l{index}_{name}": value for name, value in line.items()})
-            connection = await self.session.connection()  # Core level: see pricing.load_products
-            await connection.execute(
-                _insert_order_statement(tuple(order), tuple(lines[0]), len(lines)), params
-            )
-            return
         await self.session.execute(insert(Order), [order])
         await self.session.execute(insert(OrderLine), lines)
         await self.session.execute(insert(OrderPush), [push])

@@ -8,7 +8,6 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -27,7 +26,8 @@ from storefront.orders.errors import (
     PriceChanged,
     UnsellableLines,
 )
-from storefront.orders.pricing import UNSELLABLE, Quote, QuotedLine, quote
+from storefront.orders.placement import NewOrder, line_rows, order_row, place
+from storefront.orders.pricing import UNSELLABLE, Quote, QuotedLine
 from storefront.orders.repository import ACCEPTED, FAILED, OrderRepository, PushRepository
 from storefront.orders.reservations import release_order, reserve, unmark_released
 from storefront.orders.schemas import OrderLineView, OrderView, PlaceOrderIn
@@ -97,48 +97,6 @@ def _refuse_if_not_orderable(current: Quote) -> None:
         )
 
 
-def _order_rows(
-    order_in: PlaceOrderIn, current: Quote, now: datetime
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    order_id = uuid.uuid4()
-    assert current.price_list_id is not None
-    assert current.currency is not None
-    order = {
-        "id": order_id,
-        "number": new_order_number(),
-        "status": ACCEPTED,
-        "customer_name": order_in.customer.name,
-        "customer_email": str(order_in.customer.email),
-        "customer_phone": order_in.customer.phone or None,
-        "notes": order_in.notes or None,
-        "currency": current.currency,
-        "total": current.total,
-        "price_list_id": current.price_list_id,
-        "created_at": now,
-        "updated_at": now,
-    }
-    lines = []
-    for line in current.lines:
-        product = line.product
-        assert product is not None
-        assert line.unit_price is not None
-        assert line.line_total is not None
-        lines.append(
-            {
-                "order_id": order_id,
-                "line_no": line.index + 1,
-                "product_id": product.id,
-                "erp_item_id": product.erp_item_id,
-                "sku": product.sku,
-                "name": product.name,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "line_total": line.line_total,
-            }
-        )
-    return order, lines
-
-
 def _view(order: dict[str, Any], lines: list[dict[str, Any]]) -> OrderView:
     return OrderView(
         id=str(order["id"]),
@@ -183,35 +141,39 @@ class OrderService:
         self.repository = OrderRepository(session)
 
     async def place(self, order_in: PlaceOrderIn, *, channel: str = "consumer") -> OrderView:
-        """Accept the order, or raise (and let the caller roll back) without having changed anything.
+        """Accept the order, or raise without having changed anything (the caller rolls back).
 
         422 unsellable_lines, 409 price_changed, 409 insufficient_stock, in that order.
         `channel` labels the storefront_orders_placed_total counter (consumer, bff, ...).
         """
-        current = await quote(self.session, self.price_list_code, order_in.lines)
-        _refuse_if_not_orderable(current)
-        order, lines = _order_rows(order_in, current, utcnow())
-        # The reservation comes last, so hot product rows stay locked only until the commit.
-        await self.repository.add(order, lines, order["created_at"])
-        quantities = {line["product_id"]: line["quantity"] for line in lines}
-        shortfalls = await reserve(self.session, quantities)
-        if shortfalls:
+        order = NewOrder(
+            id=uuid.uuid4(),
+            number=new_order_number(),
+            customer_name=order_in.customer.name,
+            customer_email=str(order_in.customer.email),
+            customer_phone=order_in.customer.phone or None,
+            notes=order_in.notes or None,
+            created_at=utcnow(),
+        )
+        placement = await place(self.session, self.price_list_code, order_in.lines, order)
+        if not placement.placed:
+            _refuse_if_not_orderable(placement.quote)
             raise InsufficientStock(
                 details={
                     "lines": [
                         {
                             **_line_ref(line),
                             "requested": line.quantity,
-                            "available": shortfalls[line.product.id],
+                            "available": placement.shortfalls[line.product.id],
                         }
-                        for line in current.lines
-                        if line.product is not None and line.product.id in shortfalls
+                        for line in placement.quote.lines
+                        if line.product is not None and line.product.id in placement.shortfalls
                     ]
                 }
             )
         _schedule(self.session, self.hooks, stock_changed=True, push_due=True)
         after_commit(self.session, partial(_count_placed, channel))
-        return _view(order, lines)
+        return _view(order_row(order, placement.quote), line_rows(order, placement.quote))
 
     async def get(self, order_id: str) -> OrderView:
         view = await self.repository.get(parse_order_id(order_id))
