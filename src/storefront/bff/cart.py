@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from storefront.bff.schemas import CartIn
 from storefront.db.session import ReadSession, WriteSession
-from storefront.orders.endpoints import IdempotencyKey
+from storefront.orders.endpoints import IdempotencyKey, contention_is_unavailable
 from storefront.orders.idempotency import answer_once
 from storefront.orders.pricing import quote
 from storefront.orders.schemas import PlaceOrderIn
@@ -39,7 +39,6 @@ async def checkout(
         order = await service.place(order_in, channel="bff")
         return 201, success_body({"order": order.to_dict(), "quote": basket.to_dict()})
 
-    status_code, body = await answer_once(
-        session, "bff.checkout", idempotency_key, order_in.model_dump(mode="json"), place
-    )
+    with contention_is_unavailable():
+        status_code, body = await answer_once(session, "bff.checkout", idempotency_key, order_in, place)
     return JSONResponse(body, status_code=status_code)

@@ -2,6 +2,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import APIRouter, Depends, Header, Query, Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,14 +28,20 @@ IdempotencyKey = Annotated[
 _CONTENTION_SQLSTATES = frozenset({"40P01", "40001"})
 
 
+def _is_contention(exc: Exception) -> bool:
+    # Through SQLAlchemy the driver's error is `exc.orig`; statements sent to asyncpg raise it as is.
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    return sqlstate in _CONTENTION_SQLSTATES or "database is locked" in str(cause)
+
+
 @contextmanager
 def contention_is_unavailable() -> Iterator[None]:
     """A transaction the database aborted for contention changed nothing: answer 503, retry later."""
     try:
         yield
-    except DBAPIError as exc:
-        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-        if sqlstate in _CONTENTION_SQLSTATES or "database is locked" in str(exc.orig):
+    except (DBAPIError, asyncpg.PostgresError) as exc:
+        if _is_contention(exc):
             raise ServiceUnavailable("The shop is busy; nothing was changed. Please retry.") from None
         raise
 
@@ -61,9 +68,7 @@ async def place_order(
         return 201, success_body(order.to_dict())
 
     with contention_is_unavailable():
-        status_code, body = await answer_once(
-            session, "consumer.orders", idempotency_key, order_in.model_dump(mode="json"), place
-        )
+        status_code, body = await answer_once(session, "consumer.orders", idempotency_key, order_in, place)
     return JSONResponse(body, status_code=status_code)
 
 

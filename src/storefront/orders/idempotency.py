@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
+from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -111,7 +112,7 @@ async def answer_once(
     session: AsyncSession,
     scope: str,
     key: str | None,
-    request_payload: Any,
+    request: BaseModel,
     produce: Callable[[], Awaitable[Answer]],
 ) -> Answer:
     """Run `produce` once per key (in the caller's transaction) and keep its JSON answer for replays.
@@ -122,7 +123,7 @@ async def answer_once(
     if key is None:
         return await produce()
     keys = IdempotencyKeys(session, scope)
-    stored = await keys.claim(key, fingerprint(request_payload), utcnow())
+    stored = await keys.claim(key, fingerprint(request.model_dump(mode="json")), utcnow())
     if stored is not None:
         return stored.status_code, stored.body
     status_code, body = await produce()
