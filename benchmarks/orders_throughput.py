@@ -1,15 +1,17 @@
 """Order placement throughput on PostgreSQL: one API process, many clients, a few hot products.
 
     .venv/bin/python -m benchmarks.orders_throughput [--clients 64] [--products 10] [--seconds 15]
+        [--server granian] [--idempotency-keys] [--yardstick]
 
 Creates a scratch database, mirrors `--products` items with plenty of stock, starts one
-`storefront serve` process (uvicorn, no background push worker: this measures placement),
-and has `--clients` concurrent clients POST one-line orders for random hot products for
-`--seconds` after a short warm-up. Prints orders/s and the p50/p99 latency of accepted orders,
-checks that reserved units equal ordered units (no oversell, no lost order), and drops the
-scratch database. With --yardstick it also measures, in the same run, the framework ceiling
-(/work/shared/yardsticks/ceiling_app.py under uvicorn, GETs by the same clients) so the figure
-can be read against what this machine gives at that moment.
+`storefront serve --server granian|uvicorn` process (no background push worker: this measures
+placement), and has `--clients` concurrent clients POST one-line orders for random hot products
+for `--seconds` after a short warm-up, each with its own Idempotency-Key under
+--idempotency-keys. Prints orders/s and the p50/p99 latency of accepted orders, checks that
+reserved units equal ordered units (no oversell, no lost order), and drops the scratch database.
+With --yardstick it also measures, in the same run, the framework ceiling (the yardstick's
+ceiling_app.py on the same server, GETs by the same clients) so the figure can be read against
+what this machine gives at that moment.
 """
 
 import argparse
@@ -22,19 +24,19 @@ import sys
 import time
 import uuid
 from asyncio.subprocess import DEVNULL
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import orjson
 
+from benchmarks.cache_throughput import YARDSTICK_DIR, server_command
 from storefront.config import Settings
 from storefront.db.engine import create_database
 from storefront.db.migrate import upgrade_async
 from storefront.demo.loader import load_items
 
-YARDSTICK = Path("/work/shared/yardsticks/ceiling_app.py")
+YARDSTICK = YARDSTICK_DIR / "ceiling_app.py"
 ADMIN_URL = os.environ.get("STOREFRONT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -86,12 +88,12 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def request(self, method: str, path: str, body: bytes = b"") -> int:
+    async def request(self, method: str, path: str, body: bytes = b"", headers: str = "") -> int:
         if self.reader is None or self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
+            f"Content-Length: {len(body)}\r\n{headers}\r\n"
         )
         self.writer.write(head.encode() + body)
         status = int((await self.reader.readline()).split()[1])
@@ -116,7 +118,7 @@ class Connection:
 
 
 async def drive(
-    port: int, item_ids: list[str], clients: int, seconds: float, warmup: float
+    port: int, item_ids: list[str], clients: int, seconds: float, warmup: float, keys: bool
 ) -> tuple[list[float], dict[int, int], float]:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -135,8 +137,9 @@ async def drive(
                         "lines": [{"product_id": rng.choice(item_ids), "quantity": 1}],
                     }
                 )
+                headers = f"Idempotency-Key: {uuid.uuid4()}\r\n" if keys else ""
                 began = time.perf_counter()
-                status = await connection.request("POST", "/api/consumer/orders", body)
+                status = await connection.request("POST", "/api/consumer/orders", body, headers)
                 elapsed = time.perf_counter() - began
                 if measuring:
                     statuses[status] = statuses.get(status, 0) + 1
@@ -155,22 +158,11 @@ async def drive(
     return latencies, statuses, time.perf_counter() - started
 
 
-async def ceiling(clients: int, seconds: float) -> float:
-    """Requests/s of the bare ASGI yardstick app under uvicorn, driven like the orders."""
+async def ceiling(server: str, clients: int, seconds: float) -> float:
+    """Requests/s of the bare ASGI yardstick app on the same server, driven like the orders."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--app-dir",
-        str(YARDSTICK.parent),
-        f"{YARDSTICK.stem}:app",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        stdout=DEVNULL,
+        *server_command(server, f"{YARDSTICK.stem}:app", port, False, YARDSTICK.parent), stdout=DEVNULL
     )
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http, asyncio.timeout(20):
@@ -240,19 +232,33 @@ async def main(args: argparse.Namespace) -> None:
             "STOREFRONT_DATABASE_MAX_OVERFLOW": "0",
         }
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "storefront", "serve", "--port", str(port), env=env, stdout=DEVNULL
+            sys.executable,
+            "-m",
+            "storefront",
+            "serve",
+            "--server",
+            args.server,
+            "--port",
+            str(port),
+            env=env,
+            stdout=DEVNULL,
         )
         base_url = f"http://127.0.0.1:{port}"
         await wait_until_up(base_url, process)
         latencies, statuses, duration = await drive(
-            port, [i["item_id"] for i in items], args.clients, args.seconds, args.warmup
+            port,
+            [i["item_id"] for i in items],
+            args.clients,
+            args.seconds,
+            args.warmup,
+            args.idempotency_keys,
         )
         reserved, ordered = await check_consistency(plain_url)
         accepted = statuses.get(201, 0)
         cuts = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [0.0] * 99
         print(
             f"clients={args.clients} hot_products={args.products} seconds={duration:.1f} "
-            f"pool={args.pool} statuses={dict(sorted(statuses.items()))}"
+            f"server={args.server} pool={args.pool} idempotency_keys={args.idempotency_keys} statuses={dict(sorted(statuses.items()))}"
         )
         print(
             f"orders/s={accepted / duration:.0f} p50={statistics.median(latencies) * 1000:.1f}ms "
@@ -260,7 +266,7 @@ async def main(args: argparse.Namespace) -> None:
         )
         print(f"reserved units={reserved} ordered units={ordered} consistent={reserved == ordered}")
         if args.yardstick:
-            ceiling_rps = await ceiling(args.clients, args.seconds)
+            ceiling_rps = await ceiling(args.server, args.clients, args.seconds)
             print(
                 f"yardstick ceiling={ceiling_rps:.0f} req/s "
                 f"orders/ceiling={accepted / duration / ceiling_rps:.3f}"
@@ -282,6 +288,10 @@ if __name__ == "__main__":
     parser.add_argument("--products", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--server", choices=("granian", "uvicorn"), default="granian")
     parser.add_argument("--pool", type=int, default=20)
+    parser.add_argument(
+        "--idempotency-keys", action="store_true", help="send every order with its own Idempotency-Key"
+    )
     parser.add_argument("--yardstick", action="store_true", help="also measure the framework ceiling")
     asyncio.run(main(parser.parse_args()))
