@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storefront.config import Settings
-from storefront.orders.models import IdempotencyRecord
+from storefront.orders.models import IdempotencyRecord, Order
 from tests.orders.conftest import item_id
 from tests.orders.helpers import ORDERS, all_orders, order_body, stock_of
 
@@ -30,6 +30,35 @@ async def test_a_retried_post_gets_the_first_answer_and_no_second_order(
     assert again.json() == first.json()
     assert len(await all_orders(client, admin_headers)) == 1
     assert await stock_of(client, tea) == 8
+
+
+async def test_a_replay_after_the_erp_confirmed_the_order_is_still_the_first_answer(
+    client: httpx.AsyncClient, products: Catalog, settings: Settings
+) -> None:
+    headers = {"Idempotency-Key": "confirmed-later"}
+    body = order_body((item_id(products, "tea"), 2))
+    first = await client.post(ORDERS, json=body, headers=headers)
+    assert first.status_code == 201
+    engine = create_async_engine(settings.database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(Order).values(
+                    status="confirmed",
+                    erp_salesorder_id="SO-1",
+                    erp_salesorder_number=first.json()["data"]["number"],
+                    confirmed_at=datetime.now(UTC),
+                )
+            )
+    finally:
+        await engine.dispose()
+
+    again = await client.post(ORDERS, json=body, headers=headers)
+    now = await client.get(f"{ORDERS}/{first.json()['data']['id']}")
+
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert now.json()["data"]["status"] == "confirmed"
 
 
 async def test_the_same_key_with_another_body_is_refused(

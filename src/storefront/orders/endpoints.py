@@ -1,6 +1,7 @@
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import asyncpg
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from storefront.db.session import ReadSession, WriteSession
-from storefront.orders.idempotency import answer_once
+from storefront.orders.idempotency import Answer, ClaimedKey, order_once
 from storefront.orders.repository import ACCEPTED, CANCELLED, CONFIRMED, FAILED
 from storefront.orders.schemas import PlaceOrderIn
 from storefront.orders.service import OrderService, order_hooks
@@ -63,12 +64,19 @@ async def place_order(
 ) -> Response:
     service = _service(request, session)
 
-    async def place() -> tuple[int, dict[str, Any]]:
-        order = await service.place(order_in)
+    async def place(key: ClaimedKey | None) -> Answer:
+        order = await service.place(order_in, key=key)
         return 201, success_body(order.to_dict())
 
+    async def replay(order_id: uuid.UUID, request_id: str | None) -> Answer:
+        order = await service.as_accepted(order_id)
+        meta = {"request_id": request_id} if request_id is not None else None
+        return 201, success_body(order.to_dict(), meta)
+
     with contention_is_unavailable():
-        status_code, body = await answer_once(session, "consumer.orders", idempotency_key, order_in, place)
+        status_code, body = await order_once(
+            session, "consumer.orders", idempotency_key, order_in, place, replay
+        )
     return JSONResponse(body, status_code=status_code)
 
 

@@ -4,9 +4,13 @@ The key row is inserted first, in the same transaction as the work it guards. A 
 request with the same key waits on that row (PostgreSQL blocks the conflicting insert until the
 first transaction ends; SQLite writers are serialized), then reads the stored answer. Only a
 successful answer is kept: a refused request rolls back with its key, so a retry is judged anew.
+
+A key that placed an order keeps no copy of the answer but the order's id, written by the
+placement itself (`order_once`): the first answer is the order as it was accepted.
 """
 
 import hashlib
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,28 +18,59 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.db.base import utcnow
-from storefront.db.dialect import upsert_insert
 from storefront.orders.errors import IdempotencyKeyReused
 from storefront.orders.models import IdempotencyRecord
+from storefront.web.request_context import current_request_id
 from storefront.web.responses import dumps
 
 KEY_LIFETIME = timedelta(hours=24)
 IN_PROGRESS = 0
+# The status of a key whose order was placed: 201 Created, answered with the order.
+ORDER_PLACED = 201
 
 
 @dataclass(frozen=True, slots=True)
 class StoredAnswer:
     status_code: int
     body: dict[str, Any]
+    order_id: uuid.UUID | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedKey:
+    """A key this request owns until its transaction ends; the order placed under it names it."""
+
+    scope: str
+    key: str
+    request_id: str | None
 
 
 def fingerprint(payload: Any) -> str:
     """A hash of the request's meaning: the same JSON in any key order hashes the same."""
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _claim_statement(dialect: Any) -> Any:
+    """Built once per backend: building an INSERT costs more CPU than running it."""
+    table = IdempotencyRecord.__table__
+    names = ("scope", "key", "request_hash", "response_body", "created_at", "expires_at")
+    return (
+        dialect.insert(table)
+        .values(
+            status_code=IN_PROGRESS, **{name: bindparam(name, type_=table.c[name].type) for name in names}
+        )
+        .on_conflict_do_nothing(index_elements=["scope", "key"])
+        .returning(table.c.key)
+    )
+
+
+_CLAIM = {dialect.dialect.name: _claim_statement(dialect) for dialect in (postgresql, sqlite)}
 
 
 class IdempotencyKeys:
@@ -63,22 +98,20 @@ class IdempotencyKeys:
             row = await self._find(key)
         if row.request_hash != request_hash:
             raise IdempotencyKeyReused(details={"idempotency_key": key})
-        return StoredAnswer(status_code=row.status_code, body=row.response_body)
+        return StoredAnswer(row.status_code, row.response_body, row.order_id, row.request_id)
 
     async def _insert(self, key: str, request_hash: str, now: datetime) -> bool:
-        inserted = await self.session.execute(
-            upsert_insert(self.session, IdempotencyRecord)
-            .values(
-                scope=self.scope,
-                key=key,
-                request_hash=request_hash,
-                status_code=IN_PROGRESS,
-                response_body={},
-                created_at=now,
-                expires_at=now + KEY_LIFETIME,
-            )
-            .on_conflict_do_nothing(index_elements=["scope", "key"])
-            .returning(IdempotencyRecord.key)
+        connection = await self.session.connection()  # Core level: see pricing.load_products
+        inserted = await connection.execute(
+            _CLAIM[connection.dialect.name],
+            {
+                "scope": self.scope,
+                "key": key,
+                "request_hash": request_hash,
+                "response_body": {},
+                "created_at": now,
+                "expires_at": now + KEY_LIFETIME,
+            },
         )
         return inserted.first() is not None
 
@@ -88,8 +121,17 @@ class IdempotencyKeys:
             IdempotencyRecord.status_code,
             IdempotencyRecord.response_body,
             IdempotencyRecord.expires_at,
+            IdempotencyRecord.order_id,
+            IdempotencyRecord.request_id,
         ).where(IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key)
         return (await self.session.execute(query)).one()
+
+    async def record_order(self, key: ClaimedKey, order_id: uuid.UUID) -> None:
+        await self.session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key.key)
+            .values(status_code=ORDER_PLACED, order_id=order_id, request_id=key.request_id)
+        )
 
     async def save(self, key: str, status_code: int, body: dict[str, Any]) -> None:
         await self.session.execute(
@@ -130,3 +172,26 @@ async def answer_once(
     plain: dict[str, Any] = orjson.loads(dumps(body))
     await keys.save(key, status_code, plain)
     return status_code, plain
+
+
+async def order_once(
+    session: AsyncSession,
+    scope: str,
+    key: str | None,
+    request: BaseModel,
+    place: Callable[[ClaimedKey | None], Awaitable[Answer]],
+    replay: Callable[[uuid.UUID, str | None], Awaitable[Answer]],
+) -> Answer:
+    """Place an order once per key: `place` must record its order on the claimed key in its own
+    transaction; a replay answers `replay(order_id, request_id)`, the order as it was accepted
+    under the first request's id."""
+    if key is None:
+        return await place(None)
+    stored = await IdempotencyKeys(session, scope).claim(
+        key, fingerprint(request.model_dump(mode="json")), utcnow()
+    )
+    if stored is None:
+        return await place(ClaimedKey(scope, key, current_request_id()))
+    if stored.order_id is not None:
+        return await replay(stored.order_id, stored.request_id)
+    return stored.status_code, stored.body

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.db.dialect import driver_connection, is_postgres
+from storefront.orders.idempotency import ORDER_PLACED, ClaimedKey, IdempotencyKeys
 from storefront.orders.pricing import UNSELLABLE, LineRequest, PricedProduct, Quote, price_lines, quote
 from storefront.orders.repository import ACCEPTED, PUSH_PENDING, OrderRepository
 from storefront.orders.reservations import reserve
@@ -92,16 +93,25 @@ def _refused(current: Quote) -> bool:
 
 
 async def place(
-    session: AsyncSession, price_list_code: str, lines: Sequence[LineRequest], order: NewOrder
+    session: AsyncSession,
+    price_list_code: str,
+    lines: Sequence[LineRequest],
+    order: NewOrder,
+    key: ClaimedKey | None = None,
 ) -> Placement:
-    """Write the order if every line is orderable and covered; say why not otherwise."""
+    """Write the order if every line is orderable and covered, and name it on `key`; say why not
+    otherwise."""
     if is_postgres(session):
-        return await _place_in_one_statement(session, price_list_code, lines, order)
-    return await _place_step_by_step(session, price_list_code, lines, order)
+        return await _place_in_one_statement(session, price_list_code, lines, order, key)
+    return await _place_step_by_step(session, price_list_code, lines, order, key)
 
 
 async def _place_step_by_step(
-    session: AsyncSession, price_list_code: str, lines: Sequence[LineRequest], order: NewOrder
+    session: AsyncSession,
+    price_list_code: str,
+    lines: Sequence[LineRequest],
+    order: NewOrder,
+    key: ClaimedKey | None,
 ) -> Placement:
     current = await quote(session, price_list_code, lines)
     if _refused(current):
@@ -110,11 +120,15 @@ async def _place_step_by_step(
     # The reservation comes last, so hot product rows stay locked only until the commit.
     await OrderRepository(session).add(order_row(order, current), rows, order.created_at)
     shortfalls = await reserve(session, {row["product_id"]: row["quantity"] for row in rows})
+    if not shortfalls and key is not None:
+        await IdempotencyKeys(session, key.scope).record_order(key, order.id)
     return Placement(current, placed=not shortfalls, shortfalls=shortfalls)
 
 
 # $1 price list code; $2 refs as given, $3 the refs that are UUIDs (else NULL), $4 quantities,
-# $5 the prices the shopper saw (or NULL), all aligned by line; $6.. the order's own columns.
+# $5 the prices the shopper saw (or NULL), all aligned by line; $6-$12 the order's own columns;
+# $13, $14 and $15 the scope, the idempotency key and the request id the order is placed under
+# (or NULL).
 _PLACE_ORDER = f"""
 WITH price_list AS (
     SELECT id, currency FROM price_lists WHERE code = $1
@@ -185,6 +199,10 @@ new_push AS (
     INSERT INTO order_pushes (order_id, status, attempts, next_attempt_at, created_at, updated_at)
     SELECT $6, '{PUSH_PENDING}', 0, $12, $12, $12
     WHERE (SELECT placed FROM covered)
+),
+keyed AS (
+    UPDATE idempotency_keys SET status_code = {ORDER_PLACED}, order_id = $6::uuid, request_id = $15
+    WHERE scope = $13 AND key = $14 AND (SELECT placed FROM covered)
 )
 SELECT q.product_id, q.erp_item_id, q.sku, q.name, q.is_active, q.price,
        CASE WHEN v.orderable THEN COALESCE(l.available, 0) ELSE q.available END AS available,
@@ -205,7 +223,11 @@ def _as_uuid(ref: str) -> uuid.UUID | None:
 
 
 async def _place_in_one_statement(
-    session: AsyncSession, price_list_code: str, lines: Sequence[LineRequest], order: NewOrder
+    session: AsyncSession,
+    price_list_code: str,
+    lines: Sequence[LineRequest],
+    order: NewOrder,
+    key: ClaimedKey | None,
 ) -> Placement:
     driver = await driver_connection(session)
     rows = await driver.fetch(
@@ -222,6 +244,9 @@ async def _place_in_one_statement(
         order.customer_phone,
         order.notes,
         order.created_at,
+        key.scope if key is not None else None,
+        key.key if key is not None else None,
+        key.request_id if key is not None else None,
     )
     price_list_id = rows[0]["price_list_id"]
     products: list[PricedProduct | None] = [

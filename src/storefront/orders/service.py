@@ -7,7 +7,7 @@ after that (fresh catalog reads, waking the push worker) is queued with `after_c
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -26,6 +26,7 @@ from storefront.orders.errors import (
     PriceChanged,
     UnsellableLines,
 )
+from storefront.orders.idempotency import ClaimedKey
 from storefront.orders.placement import NewOrder, line_rows, order_row, place
 from storefront.orders.pricing import UNSELLABLE, Quote, QuotedLine
 from storefront.orders.repository import ACCEPTED, FAILED, OrderRepository, PushRepository
@@ -141,11 +142,14 @@ class OrderService:
         self.hooks = hooks or OrderHooks()
         self.repository = OrderRepository(session)
 
-    async def place(self, order_in: PlaceOrderIn, *, channel: str = "consumer") -> OrderView:
+    async def place(
+        self, order_in: PlaceOrderIn, *, channel: str = "consumer", key: ClaimedKey | None = None
+    ) -> OrderView:
         """Accept the order, or raise without having changed anything (the caller rolls back).
 
         422 unsellable_lines, 409 price_changed, 409 insufficient_stock, in that order.
-        `channel` labels the storefront_orders_placed_total counter (consumer, bff, ...).
+        `channel` labels the storefront_orders_placed_total counter (consumer, bff, ...); an
+        accepted order is recorded on `key`, so that its replay is `as_accepted(order.id)`.
         """
         order = NewOrder(
             id=uuid.uuid4(),
@@ -156,7 +160,7 @@ class OrderService:
             notes=order_in.notes or None,
             created_at=utcnow(),
         )
-        placement = await place(self.session, self.price_list_code, order_in.lines, order)
+        placement = await place(self.session, self.price_list_code, order_in.lines, order, key)
         if not placement.placed:
             _refuse_if_not_orderable(placement.quote)
             raise InsufficientStock(
@@ -175,6 +179,19 @@ class OrderService:
         _schedule(self.session, self.hooks, stock_changed=True, push_due=True)
         after_commit(self.session, partial(_count_placed, channel))
         return _view(order_row(order, placement.quote), line_rows(order, placement.quote))
+
+    async def as_accepted(self, order_id: uuid.UUID) -> OrderView:
+        """The order as `place` answered it, whatever has happened to it since."""
+        view = await self.repository.get(order_id)
+        assert view is not None, "an idempotency key names an order that does not exist"
+        return replace(
+            view,
+            status=ACCEPTED,
+            erp_salesorder_id=None,
+            erp_salesorder_number=None,
+            confirmed_at=None,
+            failed_at=None,
+        )
 
     async def get(self, order_id: str) -> OrderView:
         view = await self.repository.get(parse_order_id(order_id))
