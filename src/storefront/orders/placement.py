@@ -20,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.db.dialect import driver_connection, is_postgres
 from storefront.orders.idempotency import ORDER_PLACED, ClaimedKey, IdempotencyKeys
-from storefront.orders.pricing import UNSELLABLE, LineRequest, PricedProduct, Quote, price_lines, quote
+from storefront.orders.pricing import (
+    UNSELLABLE,
+    LineRequest,
+    PricedProduct,
+    Quote,
+    as_uuid,
+    price_lines,
+    quote,
+)
 from storefront.orders.repository import ACCEPTED, PUSH_PENDING, OrderRepository
 from storefront.orders.reservations import reserve
 
@@ -215,13 +223,6 @@ ORDER BY q.line_no
 """  # noqa: S608 - only our own constants are formatted in
 
 
-def _as_uuid(ref: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(ref)
-    except ValueError:
-        return None
-
-
 async def _place_in_one_statement(
     session: AsyncSession,
     price_list_code: str,
@@ -234,7 +235,7 @@ async def _place_in_one_statement(
         _PLACE_ORDER,
         price_list_code,
         [line.product_id for line in lines],
-        [_as_uuid(line.product_id) for line in lines],
+        [as_uuid(line.product_id) for line in lines],
         [line.quantity for line in lines],
         [line.unit_price for line in lines],
         order.id,

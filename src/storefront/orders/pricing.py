@@ -110,7 +110,8 @@ class Quote:
         }
 
 
-def _as_uuid(ref: str) -> uuid.UUID | None:
+def as_uuid(ref: str) -> uuid.UUID | None:
+    """The ref as our product id, or None when it is not a UUID (then it is an ERP item id)."""
     try:
         return uuid.UUID(ref)
     except ValueError:
@@ -165,7 +166,7 @@ async def load_products(
 ) -> tuple[int | None, str | None, dict[str, PricedProduct]]:
     """The price list's id and currency, and the products by our id or ERP item id (keyed by the
     ref that found them) priced on it: one query."""
-    ids = [u for u in (_as_uuid(ref) for ref in refs) if u is not None]
+    ids = [u for u in (as_uuid(ref) for ref in refs) if u is not None]
     params = {"price_list_code": price_list_code, "ids": ids, "refs": list(refs)}
     # On the Core connection: an ORM-level execute costs about a third more CPU, and this
     # statement runs for every order and every cart quote.
@@ -194,8 +195,8 @@ async def load_products(
 
 
 def _canonical(ref: str) -> str:
-    as_uuid = _as_uuid(ref)
-    return str(as_uuid) if as_uuid is not None else ref
+    product_id = as_uuid(ref)
+    return str(product_id) if product_id is not None else ref
 
 
 async def quote(session: AsyncSession, price_list_code: str, lines: Sequence[LineRequest]) -> Quote:
