@@ -92,6 +92,24 @@ async def test_concurrent_requests_with_one_key_make_one_order(
     assert await stock_of(client, tea) == 9
 
 
+async def test_a_retry_after_the_order_took_the_last_units_still_gets_the_first_answer(
+    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
+) -> None:
+    rice = item_id(products, "rice")
+    headers = {"Idempotency-Key": "last-units"}
+
+    responses = await asyncio.gather(
+        *(client.post(ORDERS, json=order_body((rice, 2)), headers=headers) for _ in range(10))
+    )
+    again = await client.post(ORDERS, json=order_body((rice, 2)), headers=headers)
+
+    assert {r.status_code for r in [*responses, again]} == {201}
+    assert len({r.json()["data"]["id"] for r in [*responses, again]}) == 1
+    assert again.json() == responses[0].json()
+    assert len(await all_orders(client, admin_headers)) == 1
+    assert await stock_of(client, rice) == 0
+
+
 async def test_a_refused_request_is_judged_again_on_retry(
     client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
 ) -> None:

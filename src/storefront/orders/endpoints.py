@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from storefront.db.session import ReadSession, WriteSession
-from storefront.orders.idempotency import Answer, ClaimedKey, order_once
+from storefront.orders.idempotency import Answer, OfferedKey, order_once
 from storefront.orders.repository import ACCEPTED, CANCELLED, CONFIRMED, FAILED
 from storefront.orders.schemas import PlaceOrderIn
 from storefront.orders.service import OrderService, order_hooks
@@ -64,7 +64,7 @@ async def place_order(
 ) -> Response:
     service = _service(request, session)
 
-    async def place(key: ClaimedKey | None) -> Answer:
+    async def place(key: OfferedKey | None) -> Answer:
         order = await service.place(order_in, key=key)
         return 201, success_body(order.to_dict())
 

@@ -1,12 +1,16 @@
 """Idempotency keys: a retried request gets the first answer, never a second effect.
 
-The key row is inserted first, in the same transaction as the work it guards. A concurrent
-request with the same key waits on that row (PostgreSQL blocks the conflicting insert until the
-first transaction ends; SQLite writers are serialized), then reads the stored answer. Only a
-successful answer is kept: a refused request rolls back with its key, so a retry is judged anew.
+Only a successful answer is kept: a refused request leaves no key, so a retry is judged anew.
+The unique (scope, key) row decides between concurrent requests with one key.
 
-A key that placed an order keeps no copy of the answer but the order's id, written by the
-placement itself (`order_once`): the first answer is the order as it was accepted.
+`answer_once` inserts the key row first, in the same transaction as the work it guards: a
+concurrent request with the same key waits on that row (PostgreSQL blocks the conflicting insert
+until the first transaction ends; SQLite writers are serialized), then reads the stored answer.
+
+`order_once` (orders) records the key with the order itself, in the statement (PostgreSQL) or
+transaction (SQLite) that places it, and keeps no copy of the answer but the order's id and the
+request id: the first answer is the order as it was accepted. A placement whose key is already
+recorded fails whole (`KeyTaken`) and writes nothing; the recorded key then answers.
 """
 
 import hashlib
@@ -18,13 +22,14 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.db.base import utcnow
-from storefront.orders.errors import IdempotencyKeyReused
+from storefront.orders.errors import IdempotencyKeyReused, InsufficientStock, PriceChanged, UnsellableLines
 from storefront.orders.models import IdempotencyRecord
+from storefront.web.errors import ServiceUnavailable
 from storefront.web.request_context import current_request_id
 from storefront.web.responses import dumps
 
@@ -43,12 +48,22 @@ class StoredAnswer:
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimedKey:
-    """A key this request owns until its transaction ends; the order placed under it names it."""
+class OfferedKey:
+    """An Idempotency-Key sent with an order, to be recorded with the order if it is placed."""
 
     scope: str
     key: str
+    request_hash: str
     request_id: str | None
+    created_at: datetime
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.created_at + KEY_LIFETIME
+
+
+class KeyTaken(Exception):
+    """The offered key is already recorded: the placement failed whole and wrote nothing."""
 
 
 def fingerprint(payload: Any) -> str:
@@ -116,6 +131,28 @@ class IdempotencyKeys:
         return inserted.first() is not None
 
     async def _find(self, key: str) -> Any:
+        row = await self.find(key)
+        if row is None:
+            raise RuntimeError("an idempotency key vanished while it was being claimed")
+        return row
+
+    async def record_order(self, offered: OfferedKey, order_id: uuid.UUID) -> None:
+        """Record the key with its order in the caller's transaction; IntegrityError if it exists."""
+        await self.session.execute(
+            insert(IdempotencyRecord).values(
+                scope=offered.scope,
+                key=offered.key,
+                request_hash=offered.request_hash,
+                status_code=ORDER_PLACED,
+                response_body={},
+                created_at=offered.created_at,
+                expires_at=offered.expires_at,
+                order_id=order_id,
+                request_id=offered.request_id,
+            )
+        )
+
+    async def find(self, key: str) -> Any | None:
         query = select(
             IdempotencyRecord.request_hash,
             IdempotencyRecord.status_code,
@@ -124,13 +161,13 @@ class IdempotencyKeys:
             IdempotencyRecord.order_id,
             IdempotencyRecord.request_id,
         ).where(IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key)
-        return (await self.session.execute(query)).one()
+        return (await self.session.execute(query)).first()
 
-    async def record_order(self, key: ClaimedKey, order_id: uuid.UUID) -> None:
+    async def delete(self, key: str) -> None:
         await self.session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key.key)
-            .values(status_code=ORDER_PLACED, order_id=order_id, request_id=key.request_id)
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key
+            )
         )
 
     async def save(self, key: str, status_code: int, body: dict[str, Any]) -> None:
@@ -179,19 +216,45 @@ async def order_once(
     scope: str,
     key: str | None,
     request: BaseModel,
-    place: Callable[[ClaimedKey | None], Awaitable[Answer]],
+    place: Callable[[OfferedKey | None], Awaitable[Answer]],
     replay: Callable[[uuid.UUID, str | None], Awaitable[Answer]],
 ) -> Answer:
-    """Place an order once per key: `place` must record its order on the claimed key in its own
-    transaction; a replay answers `replay(order_id, request_id)`, the order as it was accepted
-    under the first request's id."""
+    """Place an order once per key. `place` records the offered key with the order it places and
+    raises KeyTaken, having written nothing, when the key is already recorded; a replay answers
+    `replay(order_id, request_id)`, the order as it was accepted under the first request's id.
+
+    After a failed or refused placement the session is rolled back before the key is read, so
+    nothing of that attempt can be committed with a replay.
+    """
     if key is None:
         return await place(None)
-    stored = await IdempotencyKeys(session, scope).claim(
-        key, fingerprint(request.model_dump(mode="json")), utcnow()
+    keys = IdempotencyKeys(session, scope)
+    offered = OfferedKey(
+        scope, key, fingerprint(request.model_dump(mode="json")), current_request_id(), utcnow()
     )
-    if stored is None:
-        return await place(ClaimedKey(scope, key, current_request_id()))
-    if stored.order_id is not None:
-        return await replay(stored.order_id, stored.request_id)
-    return stored.status_code, stored.body
+    for _ in range(3):
+        try:
+            return await place(offered)
+        except KeyTaken:
+            await session.rollback()
+            recorded = await keys.find(key)
+        except (UnsellableLines, PriceChanged, InsufficientStock):
+            # Refused now; an earlier request with this key may have placed the order.
+            await session.rollback()
+            recorded = await keys.find(key)
+            if recorded is None:
+                raise
+        if recorded is None:
+            # The request that held the key was refused meanwhile: judge this one anew.
+            await session.rollback()
+            continue
+        if recorded.expires_at < offered.created_at:
+            await keys.delete(key)
+            await session.commit()
+            continue
+        if recorded.request_hash != offered.request_hash:
+            raise IdempotencyKeyReused(details={"idempotency_key": key})
+        if recorded.order_id is None:
+            return recorded.status_code, recorded.body
+        return await replay(recorded.order_id, recorded.request_id)
+    raise ServiceUnavailable("The shop is busy; nothing was changed. Please retry.")

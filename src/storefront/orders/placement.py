@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.db.dialect import driver_connection, is_postgres
-from storefront.orders.idempotency import ORDER_PLACED, ClaimedKey, IdempotencyKeys
+from storefront.orders.idempotency import ORDER_PLACED, IdempotencyKeys, KeyTaken, OfferedKey
 from storefront.orders.pricing import (
     UNSELLABLE,
     LineRequest,
@@ -33,6 +35,7 @@ from storefront.orders.repository import ACCEPTED, PUSH_PENDING, OrderRepository
 from storefront.orders.reservations import reserve
 
 REFUSING: frozenset[str] = UNSELLABLE | {"price_changed"}
+_KEYS_PRIMARY_KEY = "pk_idempotency_keys"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +108,11 @@ async def place(
     price_list_code: str,
     lines: Sequence[LineRequest],
     order: NewOrder,
-    key: ClaimedKey | None = None,
+    key: OfferedKey | None = None,
 ) -> Placement:
-    """Write the order if every line is orderable and covered, and name it on `key`; say why not
-    otherwise."""
+    """Write the order if every line is orderable and covered, with `key` recorded for it; say why
+    not otherwise. KeyTaken when the key is already recorded: then nothing is written on
+    PostgreSQL, and the caller must roll back on SQLite."""
     if is_postgres(session):
         return await _place_in_one_statement(session, price_list_code, lines, order, key)
     return await _place_step_by_step(session, price_list_code, lines, order, key)
@@ -119,7 +123,7 @@ async def _place_step_by_step(
     price_list_code: str,
     lines: Sequence[LineRequest],
     order: NewOrder,
-    key: ClaimedKey | None,
+    key: OfferedKey | None,
 ) -> Placement:
     current = await quote(session, price_list_code, lines)
     if _refused(current):
@@ -129,14 +133,17 @@ async def _place_step_by_step(
     await OrderRepository(session).add(order_row(order, current), rows, order.created_at)
     shortfalls = await reserve(session, {row["product_id"]: row["quantity"] for row in rows})
     if not shortfalls and key is not None:
-        await IdempotencyKeys(session, key.scope).record_order(key, order.id)
+        try:
+            await IdempotencyKeys(session, key.scope).record_order(key, order.id)
+        except IntegrityError:
+            raise KeyTaken from None
     return Placement(current, placed=not shortfalls, shortfalls=shortfalls)
 
 
 # $1 price list code; $2 refs as given, $3 the refs that are UUIDs (else NULL), $4 quantities,
 # $5 the prices the shopper saw (or NULL), all aligned by line; $6-$12 the order's own columns;
-# $13, $14 and $15 the scope, the idempotency key and the request id the order is placed under
-# (or NULL).
+# $13-$17 the idempotency key offered with the order (or NULL): scope, key, request id, request
+# hash, expiry. A key already recorded fails the whole statement on the table's primary key.
 _PLACE_ORDER = f"""
 WITH price_list AS (
     SELECT id, currency FROM price_lists WHERE code = $1
@@ -209,8 +216,11 @@ new_push AS (
     WHERE (SELECT placed FROM covered)
 ),
 keyed AS (
-    UPDATE idempotency_keys SET status_code = {ORDER_PLACED}, order_id = $6::uuid, request_id = $15
-    WHERE scope = $13 AND key = $14 AND (SELECT placed FROM covered)
+    INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body, created_at,
+                                  expires_at, order_id, request_id)
+    SELECT $13::text, $14::text, $16::text, {ORDER_PLACED}, '{{}}'::jsonb, $12, $17::timestamptz,
+           $6, $15::text
+    WHERE $14 IS NOT NULL AND (SELECT placed FROM covered)
 )
 SELECT q.product_id, q.erp_item_id, q.sku, q.name, q.is_active, q.price,
        CASE WHEN v.orderable THEN COALESCE(l.available, 0) ELSE q.available END AS available,
@@ -228,27 +238,34 @@ async def _place_in_one_statement(
     price_list_code: str,
     lines: Sequence[LineRequest],
     order: NewOrder,
-    key: ClaimedKey | None,
+    key: OfferedKey | None,
 ) -> Placement:
     driver = await driver_connection(session)
-    rows = await driver.fetch(
-        _PLACE_ORDER,
-        price_list_code,
-        [line.product_id for line in lines],
-        [as_uuid(line.product_id) for line in lines],
-        [line.quantity for line in lines],
-        [line.unit_price for line in lines],
-        order.id,
-        order.number,
-        order.customer_name,
-        order.customer_email,
-        order.customer_phone,
-        order.notes,
-        order.created_at,
-        key.scope if key is not None else None,
-        key.key if key is not None else None,
-        key.request_id if key is not None else None,
-    )
+    try:
+        rows = await driver.fetch(
+            _PLACE_ORDER,
+            price_list_code,
+            [line.product_id for line in lines],
+            [as_uuid(line.product_id) for line in lines],
+            [line.quantity for line in lines],
+            [line.unit_price for line in lines],
+            order.id,
+            order.number,
+            order.customer_name,
+            order.customer_email,
+            order.customer_phone,
+            order.notes,
+            order.created_at,
+            *(
+                (key.scope, key.key, key.request_id, key.request_hash, key.expires_at)
+                if key is not None
+                else (None,) * 5
+            ),
+        )
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == _KEYS_PRIMARY_KEY:
+            raise KeyTaken from None
+        raise
     price_list_id = rows[0]["price_list_id"]
     products: list[PricedProduct | None] = [
         None

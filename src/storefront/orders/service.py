@@ -26,7 +26,7 @@ from storefront.orders.errors import (
     PriceChanged,
     UnsellableLines,
 )
-from storefront.orders.idempotency import ClaimedKey
+from storefront.orders.idempotency import OfferedKey
 from storefront.orders.placement import NewOrder, line_rows, order_row, place
 from storefront.orders.pricing import UNSELLABLE, Quote, QuotedLine
 from storefront.orders.repository import ACCEPTED, FAILED, OrderRepository, PushRepository
@@ -143,7 +143,7 @@ class OrderService:
         self.repository = OrderRepository(session)
 
     async def place(
-        self, order_in: PlaceOrderIn, *, channel: str = "consumer", key: ClaimedKey | None = None
+        self, order_in: PlaceOrderIn, *, channel: str = "consumer", key: OfferedKey | None = None
     ) -> OrderView:
         """Accept the order, or raise without having changed anything (the caller rolls back).
 
