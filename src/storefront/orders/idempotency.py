@@ -103,11 +103,7 @@ class IdempotencyKeys:
         row = await self._find(key)
         if row.expires_at < now:
             # Expired: the key is free again.
-            await self.session.execute(
-                delete(IdempotencyRecord).where(
-                    IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key
-                )
-            )
+            await self.delete_expired(key, now)
             if await self._insert(key, request_hash, now):
                 return None
             row = await self._find(key)
@@ -163,10 +159,13 @@ class IdempotencyKeys:
         ).where(IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key)
         return (await self.session.execute(query)).first()
 
-    async def delete(self, key: str) -> None:
+    async def delete_expired(self, key: str, now: datetime) -> None:
+        """Free the key if it is still expired: a request that freed it first may hold it anew."""
         await self.session.execute(
             delete(IdempotencyRecord).where(
-                IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key
+                IdempotencyRecord.scope == self.scope,
+                IdempotencyRecord.key == key,
+                IdempotencyRecord.expires_at < now,
             )
         )
 
@@ -249,7 +248,7 @@ async def order_once(
             await session.rollback()
             continue
         if recorded.expires_at < offered.created_at:
-            await keys.delete(key)
+            await keys.delete_expired(key, offered.created_at)
             await session.commit()
             continue
         if recorded.request_hash != offered.request_hash:
