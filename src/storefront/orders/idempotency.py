@@ -244,7 +244,7 @@ async def order_once(
             if recorded is None:
                 raise
         if recorded is None:
-            # The request that held the key was refused meanwhile: judge this one anew.
+            # The key was freed meanwhile (an expired key, deleted or purged): judge this one anew.
             await session.rollback()
             continue
         if recorded.expires_at < offered.created_at:
