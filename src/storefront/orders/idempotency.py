@@ -43,8 +43,6 @@ ORDER_PLACED = 201
 class StoredAnswer:
     status_code: int
     body: dict[str, Any]
-    order_id: uuid.UUID | None = None
-    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +107,7 @@ class IdempotencyKeys:
             row = await self._find(key)
         if row.request_hash != request_hash:
             raise IdempotencyKeyReused(details={"idempotency_key": key})
-        return StoredAnswer(row.status_code, row.response_body, row.order_id, row.request_id)
+        return StoredAnswer(status_code=row.status_code, body=row.response_body)
 
     async def _insert(self, key: str, request_hash: str, now: datetime) -> bool:
         connection = await self.session.connection()  # Core level: see pricing.load_products
