@@ -24,6 +24,7 @@ from storefront.db.dialect import driver_connection, is_postgres
 from storefront.orders.idempotency import ORDER_PLACED, IdempotencyKeys, KeyTaken, OfferedKey
 from storefront.orders.pricing import (
     UNSELLABLE,
+    LineProblem,
     LineRequest,
     PricedProduct,
     Quote,
@@ -34,7 +35,7 @@ from storefront.orders.pricing import (
 from storefront.orders.repository import ACCEPTED, PUSH_PENDING, OrderRepository
 from storefront.orders.reservations import reserve
 
-REFUSING: frozenset[str] = UNSELLABLE | {"price_changed"}
+_REFUSING: tuple[LineProblem, ...] = (*UNSELLABLE, "price_changed")
 _KEYS_PRIMARY_KEY = "pk_idempotency_keys"
 
 
@@ -100,7 +101,7 @@ def line_rows(order: NewOrder, current: Quote) -> list[dict[str, Any]]:
 
 
 def _refused(current: Quote) -> bool:
-    return any(problem in REFUSING for line in current.lines for problem in line.problems)
+    return bool(current.with_problem(*_REFUSING))
 
 
 async def place(
@@ -290,8 +291,4 @@ async def _place_in_one_statement(
         for line in current.lines
         if line.product is not None and line.product.available < line.quantity
     }
-    if not shortfalls:
-        # Refused for stock that read as enough: a product changed under the order. Every line
-        # is reported with what it has now, so the shopper can decide again.
-        shortfalls = {line.product.id: line.available for line in current.lines if line.product is not None}
     return Placement(current, placed=False, shortfalls=shortfalls)
