@@ -1,8 +1,10 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storefront.erp import regions
 
 
 def normalize_database_url(url: str) -> str:
@@ -41,8 +43,10 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = None
 
     erp: Literal["emulator", "zoho"] = "emulator"
-    zoho_accounts_url: str = "https://accounts.zoho.com"
-    zoho_api_url: str = "https://www.zohoapis.com/inventory/v1"
+    # The organisation's data centre sets both hosts; an explicit URL overrides its host.
+    zoho_region: regions.ZohoRegion = "com"
+    zoho_accounts_url: str = ""
+    zoho_api_url: str = ""
     zoho_client_id: str = "emulator"
     zoho_client_secret: SecretStr = SecretStr("emulator")
     zoho_refresh_token: SecretStr = SecretStr("emulator")
@@ -60,6 +64,23 @@ class Settings(BaseSettings):
     zoho_token_refresh_margin_seconds: float = Field(default=300.0, ge=0)
     zoho_token_throttle_cooldown_seconds: float = Field(default=600.0, ge=0)
     zoho_rate_limit_cooldown_seconds: float = Field(default=0.0, ge=0)
+    # Calls in flight at once per organisation, across processes (Zoho: 5 on free plans, 10 paid).
+    zoho_max_concurrent_calls: int = Field(default=5, ge=1)
+    # The share of the per-minute budget each kind of work may fill; order pushes may use it all,
+    # so a sync or a stream of webhooks never starves them.
+    zoho_settle_budget_share: float = Field(default=0.9, gt=0, le=1)
+    zoho_webhook_budget_share: float = Field(default=0.6, gt=0, le=1)
+    zoho_sync_budget_share: float = Field(default=0.5, gt=0, le=1)
+    # Syncs and webhooks stop when less than this share of the daily quota is left: the rest is
+    # kept for order pushes.
+    zoho_daily_reserve_share: float = Field(default=0.1, ge=0, lt=1)
+    # How long all ERP traffic pauses after a spent daily quota when Zoho names no reset time.
+    zoho_quota_pause_seconds: float = Field(default=3600.0, gt=0)
+    # Sales orders are confirmed after creation (Zoho commits stock for confirmed orders);
+    # false leaves them as drafts for someone to confirm in Zoho.
+    zoho_confirm_salesorders: bool = True
+    # After a lost answer, how many pages of sales orders (200 each) to read looking for ours.
+    zoho_salesorder_lookup_max_pages: int = Field(default=25, ge=1)
     # The built-in ERP emulator (ERP=emulator): where it listens (port 0: any free one), its demo
     # catalog size, its per-minute rate limit (0: none) and where it sends item webhooks.
     erp_emulator_host: str = "127.0.0.1"
@@ -77,6 +98,18 @@ class Settings(BaseSettings):
     order_push_backoff_cap_seconds: float = Field(default=600.0, ge=0)
     order_push_batch_size: int = Field(default=8, ge=1, le=100)
     sync_interval_seconds: float = Field(default=300.0, ge=0)
+    # Incremental runs re-read from this long before the last modification they saw.
+    sync_overlap_seconds: float = Field(default=60.0, ge=0)
+    # Items written per transaction while a run lists the catalog (a run resumes from the last one).
+    sync_apply_batch_items: int = Field(default=5000, ge=1)
+    # A full sync interrupted by a restart or a spent quota resumes within this long; older, it starts over.
+    sync_resume_window_seconds: float = Field(default=86400.0, ge=0)
+    # A run that would unprice more than this share of the listed products stops before writing prices.
+    sync_max_unpriced_share: float = Field(default=0.2, ge=0, le=1)
+    # Scheduled runs re-read the price book (two calls or more) at most this often.
+    sync_pricebook_refresh_seconds: float = Field(default=3600.0, ge=0)
+    # Confirmed orders' items are re-read this long after confirmation, so their reservations end.
+    settle_interval_seconds: float = Field(default=10.0, gt=0)
     run_background_tasks: bool = True
 
     log_level: str = "INFO"
@@ -91,6 +124,12 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_redis_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @model_validator(mode="after")
+    def _zoho_hosts_from_region(self) -> "Settings":
+        self.zoho_accounts_url = self.zoho_accounts_url or regions.accounts_url(self.zoho_region)
+        self.zoho_api_url = self.zoho_api_url or regions.api_url(self.zoho_region)
+        return self
 
     @property
     def is_sqlite(self) -> bool:

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from storefront.app import create_app
 from storefront.config import Settings
 from storefront.erp.zoho import ZohoClient
+from storefront.sync.listing import Cursor, list_modified
 from tests.support.catalog import zoho_item
 from tests.support.emulator import EmulatorHandle
 
@@ -20,7 +21,7 @@ async def test_embedded_emulator_serves_the_demo_catalog(make_settings: Callable
     async with LifespanManager(app):
         client = app.state.erp
         assert isinstance(client, ZohoClient)
-        pages = [page async for page in client.iter_item_pages()]
+        pages = [page.items async for page in list_modified(client, Cursor())]
         book = await client.get_pricebook(settings.price_list)
         emulator_url = app.state.erp_runtime.emulator.url
     assert sum(len(page) for page in pages) == 450

@@ -41,6 +41,8 @@ class Product(Base):
     # database, so the listing indexes test one column that a stock update rarely changes.
     is_listed: Mapped[bool] = mapped_column(Computed(LISTED_PREDICATE, persisted=True))
     erp_modified_at: Mapped[datetime | None]
+    # When the ERP figures above were read: a write of figures read earlier is skipped.
+    erp_figures_read_at: Mapped[datetime | None]
     synced_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -76,6 +78,7 @@ class PriceList(Base):
     code: Mapped[str] = mapped_column(String(128), unique=True)
     currency: Mapped[str] = mapped_column(String(3))
     erp_pricebook_id: Mapped[str | None] = mapped_column(String(64))
+    erp_currency_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import Category, PriceList, Product, ProductPrice
@@ -41,34 +41,39 @@ _PG_STAGING = (
 )
 
 
+# A product takes new ERP figures only from a read no older than the one it holds: a sync and a
+# re-read of confirmed orders' items may write the same product, and the older read must not win.
+_PG_NEWER = "(p.erp_figures_read_at IS NULL OR p.erp_figures_read_at <= :read_at)"
+_PG_DIFFERS = f"({', '.join(f'p.{name}' for name in _COMPARED)}) IS DISTINCT FROM ({', '.join(f'u.{name}' for name in _COMPARED)})"
+
+
 def _pg_merge_products() -> Any:
     """Update the staged rows that differ and insert the new ones, in one join of the batch.
 
-    Rows whose fields are all equal are not written. Products are only written by a sync, which
-    holds the sync lock, so no other transaction inserts the same item meanwhile.
+    Rows whose fields are all equal, or whose stored figures were read later, are not written.
+    Products are inserted only by a sync, which holds the sync lock, so no other transaction
+    inserts the same item meanwhile.
     """
     assignments = ", ".join(f"{name} = u.{name}" for name in _COMPARED)
-    old = ", ".join(f"p.{name}" for name in _COMPARED)
-    new = ", ".join(f"u.{name}" for name in _COMPARED)
     inserted = ", ".join(_PRODUCT_COLUMNS)
     values = ", ".join(f"u.{name}" for name in _PRODUCT_COLUMNS)
     return text(
         "MERGE INTO products AS p USING incoming_products AS u ON p.erp_item_id = u.erp_item_id "  # noqa: S608 - our own column names
-        f"WHEN MATCHED AND ({old}) IS DISTINCT FROM ({new}) "
-        f"THEN UPDATE SET {assignments}, synced_at = :now, updated_at = :now "
-        f"WHEN NOT MATCHED THEN INSERT (id, {inserted}, consumer_price, reserved_stock, synced_at, created_at, "
-        f"updated_at) VALUES (gen_random_uuid(), {values}, CAST(u.consumer_price AS numeric), 0, :now, :now, :now)"
+        f"WHEN MATCHED AND {_PG_NEWER} AND {_PG_DIFFERS} "
+        f"THEN UPDATE SET {assignments}, erp_figures_read_at = :read_at, synced_at = :now, updated_at = :now "
+        f"WHEN NOT MATCHED THEN INSERT (id, {inserted}, consumer_price, reserved_stock, erp_figures_read_at, "
+        "synced_at, created_at, updated_at) "
+        f"VALUES (gen_random_uuid(), {values}, CAST(u.consumer_price AS numeric), 0, :read_at, :now, :now, :now)"
     )
 
 
 _PG_MERGE_PRODUCTS = _pg_merge_products()
-# Read before the merge: how many staged items are new, how many differ (new ones included),
-# and how many of those will be deactivated.
+# Read before the merge: how many staged items are new, how many will be written (new ones
+# included), and how many of those will be deactivated.
 _PG_COUNT_CHANGES = text(
     "SELECT count(*) FILTER (WHERE p.id IS NULL), "  # noqa: S608 - our own column names
-    f"count(*) FILTER (WHERE ({', '.join(f'p.{name}' for name in _COMPARED)}) "
-    f"IS DISTINCT FROM ({', '.join(f'u.{name}' for name in _COMPARED)})), "
-    "count(*) FILTER (WHERE p.is_active AND NOT u.is_active) "
+    f"count(*) FILTER (WHERE p.id IS NULL OR ({_PG_NEWER} AND {_PG_DIFFERS})), "
+    f"count(*) FILTER (WHERE p.is_active AND NOT u.is_active AND {_PG_NEWER}) "
     "FROM incoming_products AS u LEFT JOIN products AS p ON p.erp_item_id = u.erp_item_id"
 )
 # A bulk statement's plan: no JIT compilation (it costs more than it saves here), and memory
@@ -135,14 +140,16 @@ async def ensure_categories(session: AsyncSession, names: Iterable[str]) -> dict
 
 
 async def ensure_price_list(
-    session: AsyncSession, code: str, currency: str, erp_pricebook_id: str | None = None
+    session: AsyncSession,
+    code: str,
+    currency: str,
+    erp_pricebook_id: str | None = None,
+    erp_currency_id: str | None = None,
 ) -> int:
     insert = upsert_insert(session, PriceList)
+    values = {"currency": currency, "erp_pricebook_id": erp_pricebook_id, "erp_currency_id": erp_currency_id}
     await session.execute(
-        insert.values(code=code, currency=currency, erp_pricebook_id=erp_pricebook_id).on_conflict_do_update(
-            index_elements=["code"],
-            set_={"currency": currency, "erp_pricebook_id": erp_pricebook_id},
-        )
+        insert.values(code=code, **values).on_conflict_do_update(index_elements=["code"], set_=values)
     )
     price_list_id = await session.scalar(select(PriceList.id).where(PriceList.code == code))
     assert price_list_id is not None
@@ -172,6 +179,7 @@ async def _upsert_products_postgres(
     category_ids: Mapping[str, int],
     consumer_prices: Mapping[str, Decimal | None],
     now: datetime,
+    read_at: datetime,
 ) -> UpsertCounts:
     rows = (
         (*_product_values(item, category_ids), _as_text(consumer_prices.get(item.erp_item_id)))
@@ -180,10 +188,10 @@ async def _upsert_products_postgres(
     await stage_rows(session, "incoming_products", _PG_STAGING, (*_PRODUCT_COLUMNS, "consumer_price"), rows)
     for setting in _PG_BULK_SETTINGS:
         await session.execute(setting)
-    created, differing, deactivated = (await session.execute(_PG_COUNT_CHANGES)).one()
+    created, differing, deactivated = (await session.execute(_PG_COUNT_CHANGES, {"read_at": read_at})).one()
     changed = differing - created
     if differing:
-        await session.execute(_PG_MERGE_PRODUCTS, {"now": now})
+        await session.execute(_PG_MERGE_PRODUCTS, {"now": now, "read_at": read_at})
     return UpsertCounts(
         created=created,
         updated=changed - deactivated,
@@ -198,6 +206,7 @@ async def _upsert_products_sqlite(
     category_ids: Mapping[str, int],
     consumer_prices: Mapping[str, Decimal | None],
     now: datetime,
+    read_at: datetime,
 ) -> UpsertCounts:
     erp_ids = [item.erp_item_id for item in items]
     found = await session.execute(
@@ -214,6 +223,7 @@ async def _upsert_products_sqlite(
                     "id": uuid.uuid4(),
                     "consumer_price": consumer_prices.get(item.erp_item_id),
                     "reserved_stock": 0,
+                    "erp_figures_read_at": read_at,
                     "synced_at": now,
                     "created_at": now,
                     "updated_at": now,
@@ -225,10 +235,15 @@ async def _upsert_products_sqlite(
             index_elements=["erp_item_id"],
             set_={
                 **{name: excluded[name] for name in _COMPARED},
+                "erp_figures_read_at": excluded.erp_figures_read_at,
                 "synced_at": excluded.synced_at,
                 "updated_at": excluded.updated_at,
             },
-            where=or_(*(getattr(Product, name).is_distinct_from(excluded[name]) for name in _COMPARED)),
+            where=and_(
+                Product.erp_figures_read_at.is_(None)
+                | (Product.erp_figures_read_at <= excluded.erp_figures_read_at),
+                or_(*(getattr(Product, name).is_distinct_from(excluded[name]) for name in _COMPARED)),
+            ),
         )
         .returning(Product.erp_item_id, Product.is_active)
     )
@@ -250,8 +265,13 @@ async def upsert_products(
     category_ids: Mapping[str, int],
     synced_at: datetime,
     consumer_prices: Mapping[str, Decimal | None] | None = None,
+    *,
+    read_at: datetime | None = None,
 ) -> UpsertCounts:
     """Insert new items and update changed ones; returns what happened to them.
+
+    `read_at` is when the items were read from the ERP (default: `synced_at`): a product whose
+    figures were read later keeps them.
 
     New products start with their price from `consumer_prices` (by ERP item id), so they are
     written once, not inserted and then updated again by `write_prices`' mirror; the prices of
@@ -263,9 +283,10 @@ async def upsert_products(
         return UpsertCounts()
     latest = {item.erp_item_id: item for item in items}.values()
     prices = consumer_prices or {}
+    read = read_at or synced_at
     if is_postgres(session):
-        return await _upsert_products_postgres(session, latest, category_ids, prices, synced_at)
-    return await _upsert_products_sqlite(session, latest, category_ids, prices, synced_at)
+        return await _upsert_products_postgres(session, latest, category_ids, prices, synced_at, read)
+    return await _upsert_products_sqlite(session, latest, category_ids, prices, synced_at, read)
 
 
 def _as_text(price: Decimal | None) -> str | None:
@@ -287,13 +308,6 @@ async def deactivate_products(session: AsyncSession, erp_ids: Collection[str], a
         )
         changed += len(result.scalars().all())
     return changed
-
-
-async def deactivate_missing(session: AsyncSession, present: Collection[str], at: datetime) -> int:
-    """Mark every active product whose item is not in `present` inactive; returns how many."""
-    active = (await session.scalars(select(Product.erp_item_id).where(Product.is_active.is_(True)))).all()
-    missing = [erp_id for erp_id in active if erp_id not in present]
-    return await deactivate_products(session, missing, at)
 
 
 async def price_changes(

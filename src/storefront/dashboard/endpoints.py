@@ -116,7 +116,11 @@ async def dashboard(request: Request, notice: str | None = None, order: str | No
     message = _NOTICES.get(notice or "")
     return _page(
         "dashboard.html",
-        view=await overview(request.app.state.db, getattr(request.app.state, "cache_hit_rates", None)),
+        view=await overview(
+            request.app.state.db,
+            getattr(request.app.state, "cache_hit_rates", None),
+            getattr(request.app.state, "erp", None),
+        ),
         form_token=session.form_token,
         notice=message.format(order=order or "") if message else None,
         notice_is_error=notice != "retried",

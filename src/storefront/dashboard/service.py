@@ -1,14 +1,16 @@
 """The dashboard page's contents, gathered in one read."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from storefront.dashboard.rates import CacheHitRates
 from storefront.dashboard.repository import DashboardRepository
 from storefront.db.engine import Database
+from storefront.erp.client import ErpClient
 from storefront.metrics.collectors import DatabaseFigures, PoolUse, database_figures, pool_use
 from storefront.orders.schemas import PushView
+from storefront.sync.schemas import SyncRunView
 
 SYNC_RUNS_SHOWN = 15
 EVENTS_SHOWN = 25
@@ -24,6 +26,19 @@ class SyncRunRow:
     duration_seconds: float | None
     counts: dict[str, int]
     error: str | None
+    phase: str | None
+    expected_items: int | None
+    eta_seconds: float | None
+
+
+@dataclass(frozen=True)
+class ErpStatus:
+    """The ERP's daily quota as Zoho last reported it, and whether ERP traffic is paused for it."""
+
+    daily_limit: int | None = None
+    daily_remaining: int | None = None
+    resets_at: datetime | None = None
+    paused_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -35,33 +50,44 @@ class Overview:
     pools: list[PoolUse]
     hit_rates: dict[str, Any]
     overall_hit_rates: dict[str, float | None]
+    erp: ErpStatus
 
 
-async def overview(database: Database, rates: CacheHitRates | None) -> Overview:
+async def erp_status(erp: ErpClient | None) -> ErpStatus:
+    if erp is None:
+        return ErpStatus()
+    quota, paused = await erp.daily_quota(), await erp.paused_until()
+    return ErpStatus(
+        daily_limit=quota.limit if quota else None,
+        daily_remaining=quota.remaining if quota else None,
+        resets_at=datetime.fromtimestamp(quota.reset_at, UTC) if quota else None,
+        paused_until=datetime.fromtimestamp(paused, UTC) if paused else None,
+    )
+
+
+async def overview(database: Database, rates: CacheHitRates | None, erp: ErpClient | None = None) -> Overview:
     async with database.sessionmaker() as session:
         repository = DashboardRepository(session)
         runs = await repository.recent_sync_runs(SYNC_RUNS_SHOWN)
         events = await repository.latest_events(EVENTS_SHOWN)
         failed = await repository.failed_orders(FAILED_ORDERS_SHOWN)
-    sync_runs = [
-        SyncRunRow(
-            mode=run.mode,
-            status=run.status,
-            trigger=run.trigger,
-            started_at=run.started_at,
-            duration_seconds=(run.finished_at - run.started_at).total_seconds() if run.finished_at else None,
-            counts={
-                "fetched": run.fetched,
-                "created": run.created,
-                "updated": run.updated,
-                "unchanged": run.unchanged,
-                "deactivated": run.deactivated,
-                "failed": run.failed,
-            },
-            error=run.error,
+    sync_runs = []
+    for run in runs:
+        view = SyncRunView.of(run)
+        sync_runs.append(
+            SyncRunRow(
+                mode=view.mode,
+                status=view.status,
+                trigger=view.trigger,
+                started_at=view.started_at,
+                duration_seconds=view.duration_seconds,
+                counts=view.counts.model_dump(),
+                error=view.error,
+                phase=view.progress.phase,
+                expected_items=view.progress.expected_items,
+                eta_seconds=view.progress.eta_seconds,
+            )
         )
-        for run in runs
-    ]
     rates = rates or CacheHitRates()
     return Overview(
         sync_runs=sync_runs,
@@ -79,4 +105,5 @@ async def overview(database: Database, rates: CacheHitRates | None) -> Overview:
         pools=pool_use(database),
         hit_rates=rates.series(),
         overall_hit_rates=rates.overall(),
+        erp=await erp_status(erp),
     )

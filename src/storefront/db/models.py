@@ -3,14 +3,16 @@
 from storefront.catalog.models import Category, PriceList, Product, ProductPrice
 from storefront.db.base import Base
 from storefront.events.models import Event
-from storefront.orders.models import IdempotencyRecord, Order, OrderLine, OrderPush
-from storefront.sync.models import SyncRun, WebhookDelivery
+from storefront.orders.models import ErpContact, IdempotencyRecord, Order, OrderLine, OrderPush
+from storefront.sync.models import ListingSeen, SyncRun, WebhookDelivery
 
 __all__ = [
     "Base",
     "Category",
+    "ErpContact",
     "Event",
     "IdempotencyRecord",
+    "ListingSeen",
     "Order",
     "OrderLine",
     "OrderPush",

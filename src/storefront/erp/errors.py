@@ -19,9 +19,21 @@ class ErpUnavailable(ErpError):
 
 
 class ErpRateLimited(ErpError):
-    """HTTP 429 (codes 44, 45, 1070) or our own shared budget is spent: back off."""
+    """HTTP 429 (per-minute limit 44, too many calls at once 1070) or our own budget is spent:
+    the ERP said "later", not "no"; nothing was done."""
 
     retryable = True
+
+
+class ErpQuotaExhausted(ErpRateLimited):
+    """The organisation's daily quota is spent (HTTP 429, code 45), or what is left of it is kept
+    for order pushes: ERP traffic pauses until `until` (a UNIX time)."""
+
+    def __init__(
+        self, message: str, *, until: float, status: int | None = None, code: int | None = None
+    ) -> None:
+        super().__init__(message, status=status, code=code)
+        self.until = until
 
 
 class ErpAuthError(ErpError):
@@ -33,7 +45,16 @@ class ErpRejected(ErpError):
 
 
 class ErpNotFound(ErpError):
-    """HTTP 404 or code 1002."""
+    """Code 1002: the record does not exist in the ERP."""
+
+
+class ErpMisconfigured(ErpError):
+    """HTTP 404 without code 1002: the URL names no API resource, so the configuration (the API
+    URL, the data centre) is wrong. Nothing can be concluded about the record asked for."""
+
+
+class ErpContactNameTaken(ErpRejected):
+    """Code 3062: a contact with this name exists (contact names are unique per organisation)."""
 
 
 class ErpTokenThrottled(ErpAuthError):

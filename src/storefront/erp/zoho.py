@@ -1,28 +1,42 @@
 """ZohoClient: the ErpClient for Zoho Inventory (or Books), over one long-lived HTTP client.
 
-Reads are retried with backoff on 429, 5xx and network errors; writes are sent once, because a
-write whose answer was lost may have happened: the caller looks it up before sending it again.
+Reads are retried with backoff on 429, 5xx and network errors; a write is retried only after a
+429 (Zoho refused it before doing anything); any other failed write is left to the caller, who
+looks it up before sending it again. Every call draws on the organisation's shared budget at the
+client's priority (`with_priority`), and Zoho's daily-quota headers are recorded for all processes.
 """
 
 import asyncio
+import copy
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import orjson
 from redis.asyncio import Redis
 
 from storefront.config import Settings
-from storefront.erp.budget import LocalBudget, RedisBudget, RequestBudget
-from storefront.erp.client import PriceBook
+from storefront.erp.budget import (
+    BudgetPolicy,
+    DailyQuota,
+    LocalStore,
+    Priority,
+    RedisStore,
+    RequestBudget,
+)
+from storefront.erp.client import ItemPage, PriceBook
 from storefront.erp.errors import (
     ErpAuthError,
+    ErpContactNameTaken,
     ErpError,
+    ErpMisconfigured,
     ErpNotFound,
+    ErpQuotaExhausted,
     ErpRateLimited,
     ErpRejected,
     ErpTokenThrottled,
@@ -33,11 +47,18 @@ from storefront.erp.items import format_zoho_time, parse_money
 from storefront.erp.retry import RetryPolicy
 from storefront.erp.token import OAuthCredentials, TokenProvider
 from storefront.logging import get_logger
-from storefront.metrics import ERP_BUDGET_REMAINING, ERP_CALLS
+from storefront.metrics import ERP_BUDGET_REMAINING, ERP_CALLS, ERP_DAILY_QUOTA_REMAINING
 
 PAGE_SIZE = 200
+# Ids per GET /itemdetails call: the ids travel in the query string.
+DETAILS_BATCH = 50
 NOT_FOUND_CODE = 1002
+CONTACT_NAME_TAKEN_CODE = 3062
+DAILY_QUOTA_CODE = 45
+PER_MINUTE_LIMIT_CODE = 44
 TOKEN_REFUSED_CODES = {14, 57}
+# Price books whose rates we can sell from: one rate per item.
+SELLABLE_PRICEBOOK = ("per_item", "unit")
 log = get_logger(__name__)
 
 
@@ -46,6 +67,8 @@ class _TokenRefused(Exception):
 
 
 def _outcome(error: ErpError) -> str:
+    if isinstance(error, ErpQuotaExhausted):
+        return "quota_exhausted"
     if isinstance(error, ErpRateLimited):
         return "rate_limited"
     if isinstance(error, ErpUnavailable):
@@ -54,6 +77,8 @@ def _outcome(error: ErpError) -> str:
         return "auth_error"
     if isinstance(error, ErpNotFound):
         return "not_found"
+    if isinstance(error, ErpMisconfigured):
+        return "misconfigured"
     return "rejected"
 
 
@@ -71,6 +96,60 @@ def resolve_api_url(configured: str, api_domain: str | None) -> str:
     return f"https://{named.netloc}{current.path}"
 
 
+def budget_policy(settings: Settings) -> BudgetPolicy:
+    """The budget's rules from the settings: shares per priority, waits, the daily reserve."""
+    return BudgetPolicy(
+        per_minute=settings.zoho_requests_per_minute,
+        shares={
+            Priority.SETTLE: settings.zoho_settle_budget_share,
+            Priority.WEBHOOK: settings.zoho_webhook_budget_share,
+            Priority.SYNC: settings.zoho_sync_budget_share,
+        },
+        # A sync waits for its share as long as it takes: a large catalog simply takes longer.
+        max_wait={Priority.SYNC: None},
+        default_max_wait=settings.zoho_budget_max_wait_seconds,
+        daily_reserve_share=settings.zoho_daily_reserve_share,
+        quota_pause_seconds=settings.zoho_quota_pause_seconds,
+        max_concurrent=settings.zoho_max_concurrent_calls,
+    )
+
+
+def reset_time(value: str | None, now: float) -> float | None:
+    """X-Rate-Limit-Reset as a UNIX time: seconds from now, or (when large) a UNIX time in s or ms."""
+    try:
+        number = float(value) if value else None
+    except ValueError:
+        return None
+    if number is None or number < 0:
+        return None
+    if number > 1e12:
+        return number / 1000
+    if number > 1e9:
+        return number
+    return now + number
+
+
+def _json_number(value: Any) -> Any:
+    """Decimals as JSON numbers (Zoho types rates and quantities as numbers, never strings)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _path_part(value: str) -> str:
+    """One URL path segment: a Zoho id is digits, but nothing we are given reaches a URL unencoded."""
+    if not value or value in {".", ".."}:
+        raise ErpRejected(f"not a valid ERP id: {value!r}")
+    return quote(value, safe="")
+
+
+def _ids_param(ids: Sequence[str]) -> str:
+    for value in ids:
+        if not value or "," in value:
+            raise ErpRejected(f"not a valid ERP id: {value!r}")
+    return ",".join(ids)
+
+
 class ZohoClient:
     def __init__(
         self,
@@ -86,6 +165,7 @@ class ZohoClient:
         key_prefix: str = "storefront",
         retry: RetryPolicy | None = None,
         budget_max_wait: float = 30.0,
+        budget: BudgetPolicy | None = None,
         refresh_margin: float = 300.0,
         throttle_cooldown: float = 600.0,
         rate_limit_cooldown: float = 0.0,
@@ -96,6 +176,7 @@ class ZohoClient:
         self._organization_id = organization_id
         self._retry = retry or RetryPolicy()
         self._rate_limit_cooldown = rate_limit_cooldown
+        self._priority = Priority.PUSH
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=10.0),
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
@@ -113,16 +194,13 @@ class ZohoClient:
             throttle_cooldown=throttle_cooldown,
             counters=self.counters,
         )
-        self.budget: RequestBudget = (
-            RedisBudget(
-                redis,
-                f"{key_prefix}:zoho:budget:{organization_id}",
-                requests_per_minute,
-                max_wait=budget_max_wait,
-            )
+        policy = budget or BudgetPolicy(per_minute=requests_per_minute, default_max_wait=budget_max_wait)
+        store = (
+            RedisStore(redis, f"{key_prefix}:zoho:budget:{organization_id}")
             if redis is not None
-            else LocalBudget(requests_per_minute, max_wait=budget_max_wait)
+            else LocalStore()
         )
+        self.budget = RequestBudget(store, policy)
 
     @classmethod
     def from_settings(
@@ -140,7 +218,6 @@ class ZohoClient:
             client_secret=settings.zoho_client_secret.get_secret_value(),
             refresh_token=settings.zoho_refresh_token.get_secret_value(),
             organization_id=settings.zoho_organization_id,
-            requests_per_minute=settings.zoho_requests_per_minute,
             redis=redis,
             key_prefix=settings.zoho_key_prefix,
             retry=RetryPolicy(
@@ -148,11 +225,17 @@ class ZohoClient:
                 base_delay=settings.zoho_retry_base_delay_seconds,
                 deadline=settings.zoho_retry_deadline_seconds,
             ),
-            budget_max_wait=settings.zoho_budget_max_wait_seconds,
+            budget=budget_policy(settings),
             refresh_margin=settings.zoho_token_refresh_margin_seconds,
             throttle_cooldown=settings.zoho_token_throttle_cooldown_seconds,
             rate_limit_cooldown=settings.zoho_rate_limit_cooldown_seconds,
         )
+
+    def with_priority(self, priority: Priority) -> "ZohoClient":
+        """The same client (connection, token, budget) whose calls draw on the budget at `priority`."""
+        sibling = copy.copy(self)
+        sibling._priority = priority
+        return sibling
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -166,32 +249,36 @@ class ZohoClient:
         ERP_BUDGET_REMAINING.set(remaining)
         return remaining
 
-    # --- the ErpClient contract --------------------------------------------------------------
+    async def daily_quota(self) -> DailyQuota | None:
+        return await self.budget.daily()
 
-    async def iter_item_pages(
-        self, *, modified_since: datetime | None = None, include_inactive: bool = True
-    ) -> AsyncIterator[list[dict[str, Any]]]:
+    async def paused_until(self) -> float | None:
+        """While the daily quota is spent: when ERP traffic may resume (a UNIX time)."""
+        return await self.budget.paused_until()
+
+    # --- items -------------------------------------------------------------------------------
+
+    async def list_items(
+        self, *, page: int = 1, modified_after: datetime | None = None, include_inactive: bool = True
+    ) -> ItemPage:
+        """One page of GET /items, oldest modification first."""
         params: dict[str, Any] = {
+            "page": page,
             "per_page": PAGE_SIZE,
             "filter_by": "Status.All" if include_inactive else "Status.Active",
             "sort_column": "last_modified_time",
             "sort_order": "A",
         }
-        if modified_since is not None:
-            params["last_modified_time"] = format_zoho_time(modified_since)
-        page = 1
-        while True:
-            body = await self._read("list_items", "/items", {**params, "page": page})
-            items = body.get("items")
-            if not isinstance(items, list):
-                raise ErpUnavailable("the ERP item list answer has no items")
-            yield [item for item in items if isinstance(item, dict)]
-            context = body.get("page_context")
-            if not (isinstance(context, dict) and context.get("has_more_page") is True):
-                return
-            page += 1
+        if modified_after is not None:
+            params["last_modified_time"] = format_zoho_time(modified_after)
+        body = await self._read("list_items", "/items", params)
+        items = body.get("items")
+        if not isinstance(items, list):
+            raise ErpUnavailable("the ERP item list answer has no items")
+        return ItemPage(items=[item for item in items if isinstance(item, dict)], has_more=_has_more(body))
 
     async def get_item(self, item_id: str) -> dict[str, Any] | None:
+        """The item, or None when the ERP says it does not exist (code 1002)."""
         try:
             body = await self._read("get_item", f"/items/{_path_part(item_id)}")
         except ErpNotFound:
@@ -199,23 +286,44 @@ class ZohoClient:
         item = body.get("item")
         return item if isinstance(item, dict) else None
 
+    async def get_item_details(self, item_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """GET /itemdetails: the items that exist among these ids, with their per-location stock."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(item_ids), DETAILS_BATCH):
+            batch = item_ids[start : start + DETAILS_BATCH]
+            body = await self._read("get_item_details", "/itemdetails", {"item_ids": _ids_param(batch)})
+            items = body.get("items")
+            if not isinstance(items, list):
+                raise ErpUnavailable("the ERP item details answer has no items")
+            found.extend(item for item in items if isinstance(item, dict))
+        return found
+
+    # --- price books ---------------------------------------------------------------------------
+
     async def get_pricebook(self, name: str) -> PriceBook | None:
-        summary = None
-        page = 1
-        while summary is None:
-            body = await self._read("list_pricebooks", "/pricebooks", {"page": page, "per_page": PAGE_SIZE})
-            books = [book for book in body.get("pricebooks") or [] if isinstance(book, dict)]
-            summary = next((book for book in books if book.get("name") == name), None)
-            context = body.get("page_context")
-            if summary is None and not (isinstance(context, dict) and context.get("has_more_page") is True):
-                return None
-            page += 1
+        """The price book with this name and its per-item rates, or None when there is none.
+
+        Raises ErpRejected for a book that gives no single rate per item (a percentage book or
+        volume brackets): selling from it would price nothing or the wrong amount.
+        """
+        summary = await self._find_pricebook(name)
+        if summary is None:
+            return None
         pricebook_id = str(summary.get("pricebook_id") or "")
         try:
             body = await self._read("get_pricebook", f"/pricebooks/{_path_part(pricebook_id)}")
         except ErpNotFound:
             return None
         book = body.get("pricebook") or body.get("price_book") or {}
+        kind = (
+            str(book.get("pricebook_type") or summary.get("pricebook_type") or "per_item"),
+            str(book.get("pricing_scheme") or summary.get("pricing_scheme") or "unit"),
+        )
+        if kind != SELLABLE_PRICEBOOK:
+            raise ErpRejected(
+                f"the price book {name!r} is {kind[0]} ({kind[1]}); only a per-item book with one "
+                "rate per item (pricing scheme unit) can price the shop"
+            )
         rows = book.get("pricebook_items") or book.get("price_book_items") or book.get("items") or []
         rates = {}
         for row in rows:
@@ -225,44 +333,95 @@ class ZohoClient:
             if rate is not None:
                 rates[str(row["item_id"])] = rate
         currency = book.get("currency_code") or summary.get("currency_code") or ""
-        return PriceBook(pricebook_id=pricebook_id, name=name, currency=str(currency), rates=rates)
+        currency_id = book.get("currency_id") or summary.get("currency_id")
+        return PriceBook(
+            pricebook_id=pricebook_id,
+            name=name,
+            currency=str(currency),
+            rates=rates,
+            currency_id=str(currency_id) if currency_id else None,
+        )
+
+    async def _find_pricebook(self, name: str) -> dict[str, Any] | None:
+        page = 1
+        while True:
+            body = await self._read("list_pricebooks", "/pricebooks", {"page": page, "per_page": PAGE_SIZE})
+            books = [book for book in body.get("pricebooks") or [] if isinstance(book, dict)]
+            summary = next((book for book in books if book.get("name") == name), None)
+            if summary is not None or not _has_more(body):
+                return summary
+            page += 1
+
+    # --- contacts ------------------------------------------------------------------------------
 
     async def find_contact_by_email(self, email: str) -> str | None:
+        """A customer whose email (or a contact person's email) is this one."""
         body = await self._read("find_contact", "/contacts", {"email": email})
         for contact in body.get("contacts") or []:
-            if (
-                isinstance(contact, dict)
-                and contact.get("contact_id")
-                and str(contact.get("email", "")).lower() in {"", email.lower()}
-            ):
+            if isinstance(contact, dict) and contact.get("contact_id") and _has_email(contact, email):
                 return str(contact["contact_id"])
         return None
 
-    async def create_contact(self, name: str, email: str, phone: str | None) -> str:
-        person: dict[str, Any] = {"first_name": name, "email": email, "is_primary_contact": True}
+    async def find_contacts_by_name(self, name: str) -> list[dict[str, Any]]:
+        body = await self._read("find_contact", "/contacts", {"contact_name": name})
+        return [
+            contact
+            for contact in body.get("contacts") or []
+            if isinstance(contact, dict) and contact.get("contact_id") and contact.get("contact_name") == name
+        ]
+
+    async def create_contact(
+        self, name: str, email: str, phone: str | None, currency_id: str | None = None
+    ) -> str:
+        """POST /contacts; raises ErpContactNameTaken (code 3062) when the name is in use."""
+        person: dict[str, Any] = {"first_name": name[:100], "email": email, "is_primary_contact": True}
         if phone:
             person["phone"] = phone
-        payload = {"contact_name": name, "contact_type": "customer", "contact_persons": [person]}
+        payload: dict[str, Any] = {
+            "contact_name": name,
+            "contact_type": "customer",
+            "contact_persons": [person],
+        }
+        if currency_id:
+            payload["currency_id"] = currency_id
         body = await self._write("create_contact", "/contacts", payload)
         contact = body.get("contact")
         if not isinstance(contact, dict) or not contact.get("contact_id"):
             raise ErpUnavailable("the ERP contact answer has no contact_id")
         return str(contact["contact_id"])
 
-    async def find_salesorder_by_reference(self, reference_number: str) -> dict[str, Any] | None:
-        body = await self._read("find_salesorder", "/salesorders", {"reference_number": reference_number})
-        for order in body.get("salesorders") or body.get("sales_orders") or []:
-            if isinstance(order, dict) and str(order.get("reference_number")) == reference_number:
-                return order
-        return None
+    # --- sales orders --------------------------------------------------------------------------
 
     async def create_salesorder(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST /salesorders; with a salesorder_number, Zoho's own numbering is turned off for it."""
         params = {"ignore_auto_number_generation": "true"} if payload.get("salesorder_number") else {}
         body = await self._write("create_salesorder", "/salesorders", payload, params)
-        order = body.get("salesorder") or body.get("sales_order")
-        if not isinstance(order, dict):
-            raise ErpUnavailable("the ERP sales order answer has no sales order")
-        return order
+        return _salesorder(body)
+
+    async def get_salesorder(self, salesorder_id: str) -> dict[str, Any] | None:
+        try:
+            body = await self._read("get_salesorder", f"/salesorders/{_path_part(salesorder_id)}")
+        except ErpNotFound:
+            return None
+        return _salesorder(body)
+
+    async def list_salesorders(self, page: int) -> tuple[list[dict[str, Any]], bool]:
+        """One page of GET /salesorders, with only the parameters Zoho documents (page, per_page)."""
+        body = await self._read("list_salesorders", "/salesorders", {"page": page, "per_page": PAGE_SIZE})
+        orders = body.get("salesorders") or body.get("sales_orders") or []
+        return [order for order in orders if isinstance(order, dict)], _has_more(body)
+
+    async def confirm_salesorders(self, salesorder_ids: Sequence[str]) -> None:
+        """POST /salesorders/status/confirmed: confirm several draft sales orders in one call."""
+        params = {"salesorder_ids": _ids_param(salesorder_ids)}
+        await self._write("confirm_salesorders", "/salesorders/status/confirmed", None, params)
+
+    async def confirm_salesorder(self, salesorder_id: str) -> None:
+        path = f"/salesorders/{_path_part(salesorder_id)}/status/confirmed"
+        await self._write("confirm_salesorder", path, None)
+
+    async def void_salesorder(self, salesorder_id: str) -> None:
+        await self._write("void_salesorder", f"/salesorders/{_path_part(salesorder_id)}/status/void", None)
 
     # --- transport ---------------------------------------------------------------------------
 
@@ -270,9 +429,13 @@ class ZohoClient:
         return await self._call(operation, "GET", path, params or {}, None, retry=True)
 
     async def _write(
-        self, operation: str, path: str, payload: dict[str, Any], params: dict[str, Any] | None = None
+        self,
+        operation: str,
+        path: str,
+        payload: dict[str, Any] | None,
+        params: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        return await self._call(operation, "POST", path, params or {}, payload, retry=False)
+        return await self._call(operation, "POST", path, dict(params or {}), payload, retry=False)
 
     async def _call(
         self,
@@ -290,8 +453,9 @@ class ZohoClient:
         while True:
             try:
                 token = await self.tokens.get()
-                await self.budget.acquire()
-                body = await self._send(method, path, params, payload, token)
+                await self.budget.acquire(self._priority)
+                async with self.budget.in_flight():
+                    body = await self._send(method, path, params, payload, token)
             except _TokenRefused:
                 self._count(operation, "token_refused")
                 if refreshed:
@@ -304,14 +468,24 @@ class ZohoClient:
                 refreshed = True
                 await self.tokens.invalidate(token)
                 continue
+            except ErpQuotaExhausted as exc:
+                self._count(operation, _outcome(exc))
+                if exc.status == 429:
+                    exc.until = await self.budget.pause_for_quota(exc.until or None)
+                    log.warning("zoho_daily_quota_spent", operation=operation, until=exc.until)
+                raise
             except ErpError as exc:
                 if not isinstance(exc, ErpTokenThrottled):
                     self._count(operation, _outcome(exc))
-                if isinstance(exc, ErpRateLimited) and exc.status == 429:
-                    # The org is over Zoho's limit: every process sharing the budget holds off.
+                answered_429 = isinstance(exc, ErpRateLimited) and exc.status == 429
+                if answered_429 and exc.code == PER_MINUTE_LIMIT_CODE:
+                    # The org is over Zoho's per-minute limit: every process sharing the budget holds off.
                     await self.budget.block(self._rate_limit_cooldown)
                 delay = self._retry.delay(attempt)
-                retryable = retry and exc.retryable and not isinstance(exc, ErpTokenThrottled)
+                # A 429 was refused before anything was done, so even a write may be sent again.
+                retryable = (
+                    (retry or answered_429) and exc.retryable and not isinstance(exc, ErpTokenThrottled)
+                )
                 if not retryable or attempt >= self._retry.attempts or time.monotonic() + delay > deadline:
                     if retryable:
                         log.warning(
@@ -344,11 +518,44 @@ class ZohoClient:
                     url,
                     params=query,
                     headers={**headers, "Content-Type": "application/json"},
-                    content=orjson.dumps(payload, default=str),
+                    content=orjson.dumps(payload, default=_json_number),
                 )
         except httpx.TransportError as exc:
             raise ErpUnavailable(f"the ERP did not answer ({type(exc).__name__})") from None
+        await self._observe_quota(response.headers)
         return _parse(response)
+
+    async def _observe_quota(self, headers: httpx.Headers) -> None:
+        """Record the daily quota Zoho reports, so every process (and the dashboard) knows it."""
+        limit, remaining = headers.get("x-rate-limit-limit"), headers.get("x-rate-limit-remaining")
+        if not (limit and remaining and limit.isdigit() and remaining.lstrip("-").isdigit()):
+            return
+        now = time.time()
+        reset_at = reset_time(headers.get("x-rate-limit-reset"), now) or now + 86400
+        quota = DailyQuota(limit=int(limit), remaining=max(int(remaining), 0), reset_at=reset_at)
+        ERP_DAILY_QUOTA_REMAINING.set(quota.remaining)
+        await self.budget.observe(quota)
+
+
+def _has_more(body: dict[str, Any]) -> bool:
+    context = body.get("page_context")
+    return isinstance(context, dict) and context.get("has_more_page") is True
+
+
+def _has_email(contact: dict[str, Any], email: str) -> bool:
+    wanted = email.lower()
+    emails = {str(contact.get("email") or "").lower()}
+    for person in contact.get("contact_persons") or []:
+        if isinstance(person, dict):
+            emails.add(str(person.get("email") or "").lower())
+    return wanted in emails
+
+
+def _salesorder(body: dict[str, Any]) -> dict[str, Any]:
+    order = body.get("salesorder") or body.get("sales_order")
+    if not isinstance(order, dict):
+        raise ErpUnavailable("the ERP sales order answer has no sales order")
+    return order
 
 
 def _parse(response: httpx.Response) -> dict[str, Any]:
@@ -364,6 +571,14 @@ def _parse(response: httpx.Response) -> dict[str, Any]:
         raise _TokenRefused()
     if status == 401:
         raise ErpAuthError(f"the ERP refused the call: {message or 'unauthorized'}", status=status, code=code)
+    if status == 429 and code == DAILY_QUOTA_CODE:
+        until = reset_time(response.headers.get("x-rate-limit-reset"), time.time()) or 0.0
+        raise ErpQuotaExhausted(
+            f"the ERP's daily quota is spent: {message or 'too many requests'}",
+            until=until,
+            status=429,
+            code=code,
+        )
     if status == 429:
         raise ErpRateLimited(
             f"the ERP rate limit is reached: {message or 'too many requests'}", status=status, code=code
@@ -372,8 +587,17 @@ def _parse(response: httpx.Response) -> dict[str, Any]:
         raise ErpUnavailable(
             f"the ERP failed ({status}): {message or 'server error'}", status=status, code=code
         )
-    if status == 404 or code == NOT_FOUND_CODE:
+    if code == NOT_FOUND_CODE:
         raise ErpNotFound(message or "not found in the ERP", status=status, code=code)
+    if status == 404:
+        raise ErpMisconfigured(
+            f"the ERP answered 404 without code {NOT_FOUND_CODE} ({message or 'no such resource'}): "
+            "check STOREFRONT_ZOHO_API_URL and STOREFRONT_ZOHO_REGION",
+            status=status,
+            code=code,
+        )
+    if status >= 400 and code == CONTACT_NAME_TAKEN_CODE:
+        raise ErpContactNameTaken(f"the ERP has a contact of that name: {message}", status=status, code=code)
     if status >= 400:
         raise ErpRejected(f"the ERP rejected the call: {message or status}", status=status, code=code)
     if body is None:
@@ -381,9 +605,3 @@ def _parse(response: httpx.Response) -> dict[str, Any]:
     if code not in (0, None):
         raise ErpRejected(f"the ERP rejected the call: {message}", status=status, code=code)
     return body
-
-
-def _path_part(value: str) -> str:
-    if not value or "/" in value or value in {".", ".."}:
-        raise ErpRejected(f"not a valid ERP id: {value!r}")
-    return value

@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -63,6 +64,8 @@ async def _erp_check(request: Request, session: AsyncSession) -> dict[str, Any]:
             .limit(1)
         )
     ).first()
+    for reason in await _quota_reasons(client, check):
+        reasons.append(reason)
     if last is not None:
         check["last_sync"] = {"status": last.status, "finished_at": last.finished_at}
         if last.status == "failed":
@@ -70,6 +73,32 @@ async def _erp_check(request: Request, session: AsyncSession) -> dict[str, Any]:
     if reasons:
         check.update(status=DEGRADED, reasons=reasons)
     return check
+
+
+async def _quota_reasons(client: Any, check: dict[str, Any]) -> list[str]:
+    """The daily quota as Zoho last reported it, and whether ERP traffic is paused for it."""
+    if client is None or not callable(getattr(client, "paused_until", None)):
+        return []
+    try:
+        paused_until = await client.paused_until()
+        quota = await client.daily_quota()
+    except Exception as exc:
+        log.warning("readiness_erp_quota_failed", error_type=type(exc).__name__)
+        return ["The ERP's daily quota cannot be read."]
+    if quota is not None:
+        check["daily_quota"] = {
+            "limit": quota.limit,
+            "remaining": quota.remaining,
+            "resets_at": datetime.fromtimestamp(quota.reset_at, UTC),
+        }
+    if paused_until is None:
+        return []
+    resumes = datetime.fromtimestamp(paused_until, UTC)
+    check["paused_until"] = resumes
+    return [
+        f"The ERP's daily quota is spent: ERP traffic is paused until {resumes:%Y-%m-%d %H:%M:%S} UTC "
+        "(orders are kept and pushed then)."
+    ]
 
 
 @router.get(

@@ -67,6 +67,11 @@ PUSH_ATTEMPTS = Counter("storefront_push_attempts_total", "Order pushes attempte
 
 # ERP: `outcome` is ok / rate_limited / unavailable / auth_error / rejected / not_found.
 ERP_CALLS = Counter("storefront_erp_calls_total", "Calls made to the ERP API.", ["operation", "outcome"])
+ERP_DAILY_QUOTA_REMAINING = Gauge(
+    "storefront_erp_daily_quota_remaining",
+    "ERP calls left in the organisation's daily quota, as Zoho last reported it.",
+    multiprocess_mode="mostrecent",
+)
 ERP_BUDGET_REMAINING = Gauge(
     "storefront_erp_budget_remaining",
     "ERP calls left in the current rate-limit window.",

@@ -88,6 +88,16 @@ class OrderPush(Base):
     __table_args__ = (Index("ix_order_pushes_due", "status", "next_attempt_at"),)
 
 
+class ErpContact(Base):
+    """The ERP contact of a shopper's email (lower-cased): a known shopper costs no ERP call."""
+
+    __tablename__ = "erp_contacts"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class IdempotencyRecord(Base):
     __tablename__ = "idempotency_keys"
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storefront.catalog.models import PriceList
 from storefront.db.base import utcnow
 from storefront.orders.models import Order, OrderLine, OrderPush
 from storefront.orders.schemas import OrderLineView, OrderView, PushView
@@ -125,6 +126,14 @@ class OrderRepository:
     async def lines(self, order_id: uuid.UUID) -> Sequence[Any]:
         query = select(*_LINE_COLUMNS).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no)
         return (await self.session.execute(query)).all()
+
+    async def erp_currency_id(self, order_id: uuid.UUID) -> str | None:
+        """The ERP's id of the currency of the price list the order was priced from."""
+        return await self.session.scalar(
+            select(PriceList.erp_currency_id)
+            .join(Order, Order.price_list_id == PriceList.id)
+            .where(Order.id == order_id)
+        )
 
     async def set_status(self, order_id: uuid.UUID, expected: str, **values: Any) -> bool:
         result = await self.session.execute(

@@ -2,10 +2,10 @@
 
 Workers claim due pushes under a lease (FOR UPDATE SKIP LOCKED on PostgreSQL), so any number
 of them, in the API processes or in `storefront worker` processes, share the queue. No
-transaction is held while the ERP is called. A sales order carries our order number as its
-number (the ERP refuses a second one with that number) and as its reference; any attempt after
-the first looks the order up by reference before sending, so a lost answer or a worker killed
-mid-push never leads to a second sales order.
+transaction is held while the ERP is called. Each order's sales order is created exactly once
+(storefront.orders.salesorders), its id kept at once, and the batch's drafts confirmed together.
+When the ERP says "later" (its rate limits, its spent daily quota) the order waits without an
+attempt counted; only a refusal fails it, and only when no sales order of ours can exist.
 """
 
 import asyncio
@@ -13,11 +13,13 @@ import os
 import random
 import signal
 import socket
+import time
 import uuid
 from contextlib import suppress
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from storefront.cache import Cache
 from storefront.cache.namespaces import CATALOG
@@ -25,12 +27,15 @@ from storefront.config import Settings
 from storefront.db.base import utcnow
 from storefront.db.engine import Database, create_database
 from storefront.db.session import commit
-from storefront.erp.errors import ErpError, ErpRejected
+from storefront.erp.budget import Priority
+from storefront.erp.client import ErpClient
+from storefront.erp.errors import ErpError, ErpQuotaExhausted, ErpRateLimited
 from storefront.erp.runtime import open_erp
 from storefront.events.bus import record
 from storefront.logging import get_logger
 from storefront.orders.idempotency import purge_expired_keys
 from storefront.orders.repository import (
+    ACCEPTED,
     CONFIRMED,
     PUSH_DONE,
     PUSH_FAILED,
@@ -38,23 +43,22 @@ from storefront.orders.repository import (
     OrderRepository,
     PushRepository,
 )
+from storefront.orders.salesorders import (
+    REFUSALS,
+    UNCONFIRMED,
+    Contacts,
+    CreatedSalesOrder,
+    SalesOrderLookupIncomplete,
+    confirm_all,
+    create_once,
+    created,
+    salesorder_payload,
+)
 from storefront.orders.service import OrderHooks, OrderService, order_hooks
+from storefront.sync.component import settler
 
 log = get_logger(__name__)
 _PURGE_EVERY_SECONDS = 3600.0
-_CONTACTS_REMEMBERED = 10_000
-
-
-class SalesOrderErp(Protocol):
-    """The part of `storefront.erp.client.ErpClient` the push needs."""
-
-    async def find_contact_by_email(self, email: str) -> str | None: ...
-
-    async def create_contact(self, name: str, email: str, phone: str | None) -> str: ...
-
-    async def find_salesorder_by_reference(self, reference_number: str) -> dict[str, Any] | None: ...
-
-    async def create_salesorder(self, payload: dict[str, Any]) -> dict[str, Any]: ...
 
 
 def backoff_seconds(attempts: int, base: float, cap: float) -> float:
@@ -63,45 +67,33 @@ def backoff_seconds(attempts: int, base: float, cap: float) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def salesorder_payload(order: Any, lines: list[Any], contact_id: str) -> dict[str, Any]:
-    return {
-        "customer_id": contact_id,
-        "date": f"{order.created_at:%Y-%m-%d}",
-        "salesorder_number": order.number,
-        "reference_number": order.number,
-        "currency_code": order.currency,
-        "line_items": [
-            {
-                "item_id": line.erp_item_id,
-                "name": line.name,
-                "rate": line.unit_price,
-                "quantity": line.quantity,
-            }
-            for line in lines
-        ],
-        "notes": order.notes or "",
-    }
+@dataclass(frozen=True, slots=True)
+class _Created:
+    claim: Claim
+    salesorder: CreatedSalesOrder
 
 
 class OrderPusher:
     def __init__(
         self,
         database: Database,
-        erp: SalesOrderErp,
+        erp: ErpClient,
         settings: Settings,
         *,
         hooks: OrderHooks | None = None,
         worker_id: str | None = None,
     ) -> None:
         self.database = database
-        self.erp = erp
+        self.erp = erp.with_priority(Priority.PUSH)
         self.settings = settings
         self.hooks = hooks or OrderHooks()
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.contacts = Contacts(database, self.erp)
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_purge = 0.0
-        self._contacts: dict[str, str] = {}
+        # One contact lookup at a time per worker: a batch with two orders of a new shopper
+        # creates one contact.
         self._contact_lock = asyncio.Lock()
 
     def wake(self) -> None:
@@ -132,14 +124,29 @@ class OrderPusher:
                 continue
             self._wakeup.clear()
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.settings.order_push_poll_interval_seconds)
+                await asyncio.wait_for(self._wakeup.wait(), await self._idle_seconds())
+
+    async def _idle_seconds(self) -> float:
+        """Until the next poll: the poll interval, or while the daily quota is spent, until its reset."""
+        paused_until = await self.erp.paused_until()
+        if paused_until is None:
+            return self.settings.order_push_poll_interval_seconds
+        return max(paused_until - time.time(), self.settings.order_push_poll_interval_seconds)
 
     async def run_once(self) -> int:
-        """Claim the due pushes (up to a batch) and push them concurrently; the number claimed."""
+        """Claim the due pushes (up to a batch), create their sales orders, confirm them; the number claimed.
+
+        Nothing is claimed while the ERP's daily quota is spent: the orders stay accepted and
+        no attempt is counted.
+        """
         await self._purge_expired_keys()
+        if await self.erp.paused_until() is not None:
+            return 0
         claims = await self._claim()
-        if claims:
-            await asyncio.gather(*(self._push_safely(claim) for claim in claims))
+        if not claims:
+            return 0
+        results = await asyncio.gather(*(self._create_safely(claim) for claim in claims))
+        await self._confirm_created([result for result in results if result is not None])
         return len(claims)
 
     async def _claim(self) -> list[Claim]:
@@ -162,78 +169,98 @@ class OrderPusher:
             await commit(session)
         return claims
 
-    async def _push_safely(self, claim: Claim) -> None:
+    async def _create_safely(self, claim: Claim) -> _Created | None:
+        """The order's sales order, created (or found) in the ERP; None when it failed or is not due."""
         try:
-            await self._push(claim)
-        except ErpRejected as exc:
-            await self._after_failure(claim, exc, retryable=False)
-        except ErpError as exc:
-            # Outages, rate limits, and also auth errors: an operator can fix credentials, and
-            # the orders must then go through rather than having failed meanwhile.
-            await self._after_failure(claim, exc, retryable=True)
-        except asyncio.CancelledError:
-            raise
+            return await self._create(claim)
         except Exception as exc:
-            log.exception("order_push_crashed", order_id=str(claim.order_id))
-            await self._after_failure(claim, exc, retryable=True)
+            await self._after_failure(claim, exc)
+            return None
 
-    async def _push(self, claim: Claim) -> None:
+    async def _create(self, claim: Claim) -> _Created | None:
         async with self.database.sessionmaker() as session:
             orders = OrderRepository(session)
             order = await orders.row(claim.order_id)
             lines = list(await orders.lines(claim.order_id))
-        if order is None or order.status != "accepted":
+            currency_id = await orders.erp_currency_id(claim.order_id)
+        if order is None or order.status != ACCEPTED:
             # Confirmed or failed meanwhile (by another worker or an operator): nothing to send.
             async with self.database.write_sessionmaker() as session:
                 await PushRepository(session).finish(claim, self.worker_id, status=PUSH_DONE)
                 await commit(session)
-            return
+            return None
+        if order.erp_salesorder_id:
+            # Created by an earlier attempt that did not get to confirm it.
+            salesorder = CreatedSalesOrder(
+                order.erp_salesorder_id, order.erp_salesorder_number, order.erp_contact_id, "draft"
+            )
+            return _Created(claim, salesorder)
+        contact_id, remembered = await self._contact_id(order, currency_id)
+        payload = salesorder_payload(order, lines, contact_id)
+        # A claim after the first may follow an attempt whose create reached the ERP.
+        uncertain = claim.attempts > 1
+        lookup_pages = self.settings.zoho_salesorder_lookup_max_pages
+        try:
+            answer = await create_once(self.erp, payload, uncertain=uncertain, lookup_pages=lookup_pages)
+        except REFUSALS:
+            if not remembered:
+                raise
+            # Perhaps the contact we remembered is gone from the ERP: find it afresh, once.
+            await self.contacts.forget(order.customer_email)
+            contact_id, _ = await self._contact_id(order, currency_id)
+            payload["customer_id"] = contact_id
+            answer = await create_once(self.erp, payload, uncertain=True, lookup_pages=lookup_pages)
+        salesorder = created(answer, contact_id)
+        await self._record_created(claim, salesorder)
+        return _Created(claim, salesorder)
 
-        salesorder = None
-        if claim.attempts > 1:
-            salesorder = await self.erp.find_salesorder_by_reference(order.number)
-        contact_id = order.erp_contact_id
-        if salesorder is None:
-            contact_id, remembered = await self._contact_id(order)
-            payload = salesorder_payload(order, lines, contact_id)
-            try:
-                salesorder = await self.erp.create_salesorder(payload)
-            except ErpRejected:
-                # Refused: perhaps because a sales order with our number exists (an earlier answer
-                # lost), or because a contact this worker remembered is gone from the ERP.
-                salesorder = await self.erp.find_salesorder_by_reference(order.number)
-                if salesorder is None and remembered:
-                    self._contacts.pop(order.customer_email.lower(), None)
-                    contact_id, _ = await self._contact_id(order)
-                    salesorder = await self.erp.create_salesorder({**payload, "customer_id": contact_id})
-                if salesorder is None:
-                    raise
-        await self._confirm(claim, salesorder, contact_id)
-
-    async def _contact_id(self, order: Any) -> tuple[str, bool]:
-        """The ERP contact of the order's email, and whether it came from this worker's memory.
-
-        One lookup at a time per worker, so a batch with two orders of a new customer creates
-        one contact, and each email costs the ERP's rate budget once per worker.
-        """
+    async def _contact_id(self, order: Any, currency_id: str | None) -> tuple[str, bool]:
+        """The ERP contact of the order's shopper, and whether it came from what we remembered."""
         if order.erp_contact_id:
-            return str(order.erp_contact_id), False
-        email = order.customer_email.lower()
+            return str(order.erp_contact_id), True
         async with self._contact_lock:
-            remembered = self._contacts.get(email)
+            remembered = await self.contacts.remembered(order.customer_email)
             if remembered is not None:
                 return remembered, True
-            contact_id = await self.erp.find_contact_by_email(order.customer_email)
-            if contact_id is None:
-                contact_id = await self.erp.create_contact(
-                    order.customer_name, order.customer_email, order.customer_phone
-                )
-            if len(self._contacts) >= _CONTACTS_REMEMBERED:
-                self._contacts.clear()
-            self._contacts[email] = contact_id
+            contact_id = await self.contacts.find_or_create(
+                order.customer_name, order.customer_email, order.customer_phone, currency_id
+            )
             return contact_id, False
 
-    async def _confirm(self, claim: Claim, salesorder: dict[str, Any], contact_id: str | None) -> None:
+    async def _record_created(self, claim: Claim, salesorder: CreatedSalesOrder) -> None:
+        """Keep the sales order's id at once: a later attempt confirms it instead of creating one."""
+        async with self.database.write_sessionmaker() as session:
+            await OrderRepository(session).set_status(
+                claim.order_id,
+                ACCEPTED,
+                erp_salesorder_id=salesorder.salesorder_id,
+                erp_salesorder_number=salesorder.salesorder_number,
+                erp_contact_id=salesorder.contact_id,
+                updated_at=utcnow(),
+            )
+            await commit(session)
+
+    async def _confirm_created(self, batch: list[_Created]) -> None:
+        """Confirm the batch's drafts in the ERP (one call when it can), then mark the orders confirmed."""
+        drafts = [
+            entry.salesorder.salesorder_id
+            for entry in batch
+            if self.settings.zoho_confirm_salesorders and entry.salesorder.status in UNCONFIRMED
+        ]
+        try:
+            outcome = await confirm_all(self.erp, drafts)
+        except Exception as exc:
+            for entry in batch:
+                await self._after_failure(entry.claim, exc)
+            return
+        for entry in batch:
+            failure = outcome.get(entry.salesorder.salesorder_id)
+            if failure is None:
+                await self._confirm(entry.claim, entry.salesorder)
+            else:
+                await self._after_failure(entry.claim, failure)
+
+    async def _confirm(self, claim: Claim, salesorder: CreatedSalesOrder) -> None:
         now = utcnow()
         async with self.database.write_sessionmaker() as session:
             if not await PushRepository(session).finish(
@@ -243,11 +270,11 @@ class OrderPusher:
                 return
             await OrderRepository(session).set_status(
                 claim.order_id,
-                "accepted",
+                ACCEPTED,
                 status=CONFIRMED,
-                erp_salesorder_id=str(salesorder.get("salesorder_id") or "") or None,
-                erp_salesorder_number=str(salesorder.get("salesorder_number") or "") or None,
-                erp_contact_id=contact_id or salesorder.get("customer_id"),
+                erp_salesorder_id=salesorder.salesorder_id,
+                erp_salesorder_number=salesorder.salesorder_number,
+                erp_contact_id=salesorder.contact_id,
                 confirmed_at=now,
                 updated_at=now,
             )
@@ -256,13 +283,23 @@ class OrderPusher:
                 "tds.order.create.completed",
                 correlation_id=str(claim.order_id),
                 attempt=claim.attempts,
-                erp_salesorder_id=salesorder.get("salesorder_id"),
-                erp_salesorder_number=salesorder.get("salesorder_number"),
+                erp_salesorder_id=salesorder.salesorder_id,
+                erp_salesorder_number=salesorder.salesorder_number,
             )
             await commit(session)
         log.info("order_confirmed", order_id=str(claim.order_id), attempt=claim.attempts)
 
-    async def _after_failure(self, claim: Claim, exc: Exception, *, retryable: bool) -> None:
+    async def _after_failure(self, claim: Claim, exc: Exception) -> None:
+        if isinstance(exc, asyncio.CancelledError):
+            raise exc
+        if isinstance(exc, ErpRateLimited | SalesOrderLookupIncomplete):
+            await self._defer(claim, exc)
+            return
+        if not isinstance(exc, ErpError):
+            log.error("order_push_crashed", order_id=str(claim.order_id), exc_info=exc)
+        # Refusals fail the order; outages, auth and configuration errors are retried, since an
+        # operator can mend those and the orders must then go through.
+        retryable = not isinstance(exc, REFUSALS)
         reason = _describe(exc)
         gives_up = not retryable or claim.attempts >= self.settings.order_push_max_attempts
         async with self.database.write_sessionmaker() as session:
@@ -290,6 +327,23 @@ class OrderPusher:
                     )
             await commit(session)
 
+    async def _defer(self, claim: Claim, exc: Exception) -> None:
+        """The ERP said "later" (rate limit, spent quota) or cannot tell yet: try again, counting no attempt."""
+        if isinstance(exc, ErpQuotaExhausted):
+            due = datetime.fromtimestamp(max(exc.until, time.time()), UTC)
+        else:
+            base = self.settings.order_push_backoff_base_seconds
+            due = utcnow() + timedelta(
+                seconds=backoff_seconds(claim.attempts, base, self.settings.order_push_backoff_cap_seconds)
+            )
+        reason = _describe(exc)
+        async with self.database.write_sessionmaker() as session:
+            await PushRepository(session).finish(
+                claim, self.worker_id, attempts=claim.attempts - 1, last_error=reason, next_attempt_at=due
+            )
+            await commit(session)
+        log.info("order_push_deferred", order_id=str(claim.order_id), error=reason, due=due.isoformat())
+
     async def _purge_expired_keys(self) -> None:
         loop_time = asyncio.get_running_loop().time()
         if self._last_purge and loop_time - self._last_purge < _PURGE_EVERY_SECONDS:
@@ -313,7 +367,8 @@ def _describe(exc: Exception) -> str:
 
 
 async def run_worker(settings: Settings) -> None:
-    """A standalone push worker (`storefront worker`): runs until cancelled (SIGTERM, SIGINT)."""
+    """A standalone push worker (`storefront worker`), with the settler of confirmed orders'
+    reservations: runs until cancelled (SIGTERM, SIGINT)."""
     if settings.erp == "emulator":
         log.warning(
             "order_pusher_private_emulator",
@@ -329,16 +384,21 @@ async def run_worker(settings: Settings) -> None:
         settings,
         hooks=OrderHooks(invalidate_catalog=partial(cache.invalidate, CATALOG)),
     )
+    reservations = settler(database, runtime.client, settings, cache)
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         if task is not None:
             loop.add_signal_handler(signum, task.cancel)
+    if reservations is not None:
+        reservations.start()
     try:
         await pusher.run()
     except asyncio.CancelledError:
         log.info("order_pusher_stopped", worker_id=pusher.worker_id)
     finally:
+        if reservations is not None:
+            await reservations.stop()
         await cache.close()
         await runtime.aclose()
         await database.dispose()

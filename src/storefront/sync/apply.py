@@ -1,17 +1,21 @@
-"""Apply what a run fetched from the ERP to the mirror, inside the caller's (short) transaction.
+"""Write what a run read from the ERP into the mirror, inside the caller's (short) transaction.
 
-Nothing here talks to the ERP: the run fetched everything first, so product rows are locked
-only for as long as the bulk statements take, and a failed fetch changes nothing.
+Nothing here talks to the ERP. A run writes its items batch by batch as it reads them, then
+deactivates the items the ERP confirmed gone, then reconciles prices with the price book.
 """
 
-from dataclasses import dataclass, field
+import uuid
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storefront.catalog.models import Product
 from storefront.catalog.writer import (
     UpsertCounts,
-    deactivate_missing,
     deactivate_products,
     ensure_categories,
     ensure_price_list,
@@ -19,35 +23,27 @@ from storefront.catalog.writer import (
     upsert_products,
     write_prices,
 )
-from storefront.db.dialect import id_batches
+from storefront.db.dialect import id_batches, is_postgres, upsert_insert
+from storefront.db.staging import stage_rows
 from storefront.erp.client import PriceBook
 from storefront.erp.items import ErpItem
 from storefront.orders.reservations import release_settled_reservations
+from storefront.sync.models import ListingSeen
+
+_PG_REMEMBER_SEEN = text(
+    "INSERT INTO sync_listing_seen (listing_id, erp_item_id) "
+    "SELECT DISTINCT CAST(:listing_id AS uuid), erp_item_id FROM incoming_seen ON CONFLICT DO NOTHING"
+)
 
 
-@dataclass
-class FetchedCatalog:
-    """What one run read from the ERP."""
-
-    items: list[ErpItem]
-    price_book: PriceBook
-    # A lower bound of when the ERP figures were read: the moment the fetch began.
-    figures_read_at: datetime
-    # True when `items` is every item the ERP has (a full listing): the others get deactivated.
-    complete: bool = False
-    # The item ids a run for specific items asked for (None: a listing run).
-    requested_item_ids: list[str] | None = None
-    # Items asked for by id that the ERP no longer has.
-    missing_item_ids: list[str] = field(default_factory=list)
-    fetched: int = 0
-    failed: int = 0
-    fetch_seconds: float = 0.0
+class PriceBookSuspicious(Exception):
+    """Applying the price book would unprice too much of the shop: nothing of it was written."""
 
 
 @dataclass
 class ApplyResult:
     counts: UpsertCounts
-    prices_changed: int
+    prices_changed: int = 0
 
     @property
     def changed_anything(self) -> bool:
@@ -55,30 +51,93 @@ class ApplyResult:
         return bool(c.created or c.updated or c.deactivated or self.prices_changed)
 
 
-async def apply_catalog(
-    session: AsyncSession, fetched: FetchedCatalog, price_list_code: str, now: datetime
-) -> ApplyResult:
+async def apply_items(
+    session: AsyncSession,
+    items: list[ErpItem],
+    *,
+    read_at: datetime,
+    now: datetime,
+    consumer_rates: Mapping[str, Decimal] | None = None,
+) -> UpsertCounts:
+    """Write items read from the ERP no earlier than `read_at`, and end the reservations they settle.
+
+    New products take their price from `consumer_rates` when given. The ERP figures include the
+    sales orders confirmed before `read_at`, so those orders' units on these items are released.
+    """
     category_ids = await ensure_categories(
-        session, (item.category_name for item in fetched.items if item.category_name)
+        session, (item.category_name for item in items if item.category_name)
     )
     counts = UpsertCounts()
-    for batch in id_batches(session, fetched.items):
-        counts.add(await upsert_products(session, list(batch), category_ids, now, fetched.price_book.rates))
-    # The new figures count the sales orders confirmed before they were read: release those units.
-    await release_settled_reservations(
-        session, (item.erp_item_id for item in fetched.items), fetched.figures_read_at
+    for batch in id_batches(session, items):
+        counts.add(
+            await upsert_products(session, list(batch), category_ids, now, consumer_rates, read_at=read_at)
+        )
+    await release_settled_reservations(session, (item.erp_item_id for item in items), read_at)
+    return counts
+
+
+async def remember_seen(session: AsyncSession, listing_id: uuid.UUID, erp_ids: Collection[str]) -> None:
+    """Note the items a full listing has read (its end asks the ERP about the others)."""
+    if not erp_ids:
+        return
+    if is_postgres(session):
+        await stage_rows(
+            session, "incoming_seen", "erp_item_id varchar", ("erp_item_id",), ((e,) for e in erp_ids)
+        )
+        await session.execute(_PG_REMEMBER_SEEN, {"listing_id": listing_id})
+        return
+    insert = upsert_insert(session, ListingSeen)
+    for batch in id_batches(session, sorted(erp_ids)):
+        await session.execute(
+            insert.values(
+                [{"listing_id": listing_id, "erp_item_id": e} for e in batch]
+            ).on_conflict_do_nothing()
+        )
+
+
+async def unseen_active(session: AsyncSession, listing_id: uuid.UUID) -> list[str]:
+    """Active products a full listing never showed: gone from the ERP, or skipped by it."""
+    seen = select(ListingSeen.erp_item_id).where(ListingSeen.listing_id == listing_id)
+    rows = await session.scalars(
+        select(Product.erp_item_id).where(Product.is_active.is_(True), Product.erp_item_id.not_in(seen))
     )
+    return list(rows.all())
 
-    if fetched.complete:
-        present = {item.erp_item_id for item in fetched.items}
-        counts.deactivated += await deactivate_missing(session, present, now)
-    counts.deactivated += await deactivate_products(session, fetched.missing_item_ids, now)
 
-    book = fetched.price_book
-    price_list_id = await ensure_price_list(session, price_list_code, book.currency, book.pricebook_id)
-    # The price book is read whole on every run, so prices are reconciled for every product a
-    # listing run knows (a rate can change without the item changing); item runs touch their own.
-    # Only prices that differ travel back from the database, and most runs change none.
-    changes = await price_changes(session, price_list_id, book.rates, fetched.requested_item_ids)
-    changed_prices = await write_prices(session, price_list_id, changes, now)
-    return ApplyResult(counts=counts, prices_changed=len(changed_prices))
+async def forget_listing(session: AsyncSession, listing_id: uuid.UUID) -> None:
+    await session.execute(delete(ListingSeen).where(ListingSeen.listing_id == listing_id))
+
+
+async def deactivate_gone(session: AsyncSession, erp_ids: Collection[str], now: datetime) -> int:
+    """Deactivate items the ERP confirmed gone (code 1002); returns how many were active."""
+    return await deactivate_products(session, erp_ids, now)
+
+
+async def apply_price_book(
+    session: AsyncSession,
+    book: PriceBook,
+    price_list_code: str,
+    now: datetime,
+    *,
+    only: Iterable[str] | None = None,
+    max_unpriced_share: float = 1.0,
+) -> int:
+    """Reconcile stored prices with the book (for these items, or every product); the number changed.
+
+    A rate can change without its item changing, so listing runs reconcile every product. Raises
+    PriceBookSuspicious, writing nothing, when the book would unprice more than
+    `max_unpriced_share` of the listed products (a book emptied or replaced by mistake).
+    """
+    price_list_id = await ensure_price_list(
+        session, price_list_code, book.currency, book.pricebook_id, book.currency_id
+    )
+    changes = await price_changes(session, price_list_id, book.rates, None if only is None else list(only))
+    unpriced = sum(1 for price in changes.values() if price is None)
+    if unpriced:
+        listed = int(await session.scalar(select(func.count()).where(Product.is_listed.is_(True))) or 0)
+        if listed and unpriced > max_unpriced_share * listed:
+            raise PriceBookSuspicious(
+                f"The price book {book.name!r} would unprice {unpriced} of {listed} listed products "
+                f"(more than {max_unpriced_share:.0%}); its prices were not applied."
+            )
+    return len(await write_prices(session, price_list_id, changes, now))

@@ -4,7 +4,15 @@ import asyncio
 
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from storefront.cache import Cache
@@ -51,25 +59,30 @@ async def _sync(settings: Settings, request: SyncRequest, console: Console) -> S
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
-            TextColumn("{task.fields[items]} items"),
+            MofNCompleteColumn(),
+            TextColumn("items"),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
         )
+        descriptions = {
+            "fetching": "Reading the ERP",
+            "confirming": "Asking about unseen items",
+            "pricing": "Applying the price book",
+            "completed": "Done",
+            "failed": "Failed",
+        }
         with Progress(*columns, console=console, transient=True) as progress:
-            task = progress.add_task("Fetching from the ERP", total=None, items=0)
+            task = progress.add_task(descriptions["fetching"], total=None)
 
             def show(step: SyncProgress) -> None:
-                description = {
-                    "fetching": "Fetching from the ERP",
-                    "applying": "Applying to the database",
-                    "completed": "Done",
-                    "failed": "Failed",
-                }[step.phase]
                 finished = step.phase in {"completed", "failed"}
+                total = step.expected if step.expected and step.expected >= step.fetched else None
                 progress.update(
-                    task, description=description, items=step.fetched, total=1 if finished else None
+                    task,
+                    description=descriptions[step.phase],
+                    completed=step.fetched,
+                    total=step.fetched if finished else total,
                 )
-                if finished:
-                    progress.update(task, completed=1)
 
             return await service.sync(request, trigger="cli", progress=show)
     finally:

@@ -1,13 +1,17 @@
-"""The sync machinery one process runs: the service, its background runs, the scheduler, webhooks."""
+"""The sync machinery one process runs: the service, its background runs, the scheduler, webhooks,
+and the settler that ends confirmed orders' reservations."""
 
 from dataclasses import dataclass
+from functools import partial
 
+from storefront.cache.namespaces import CATALOG
 from storefront.config import Settings
 from storefront.db.engine import Database
 from storefront.erp.client import ErpClient
 from storefront.sync.runner import BackgroundRuns
 from storefront.sync.scheduler import SyncScheduler
 from storefront.sync.service import CacheInvalidator, SyncService
+from storefront.sync.settle import ReservationSettler
 from storefront.sync.webhooks import WebhookProcessor
 
 
@@ -17,20 +21,38 @@ class SyncComponent:
     background: BackgroundRuns
     webhooks: WebhookProcessor
     scheduler: SyncScheduler | None = None
+    settler: ReservationSettler | None = None
 
     @classmethod
     def start(
         cls, database: Database, erp: ErpClient, settings: Settings, cache: CacheInvalidator | None
     ) -> "SyncComponent":
-        """Build it; the scheduler runs when background tasks are on and an interval is set."""
+        """Build it; the scheduler runs when background tasks are on and an interval is set, the
+        settler when background tasks are on and sales orders are confirmed."""
         service = SyncService(database, erp, settings, cache)
         component = cls(service, BackgroundRuns(service), WebhookProcessor(database, service))
         if settings.run_background_tasks and settings.sync_interval_seconds > 0:
             component.scheduler = SyncScheduler(service, settings.sync_interval_seconds)
             component.scheduler.start()
+        if settings.run_background_tasks:
+            component.settler = settler(database, erp, settings, cache)
+            if component.settler is not None:
+                component.settler.start()
         return component
 
     async def aclose(self) -> None:
         if self.scheduler is not None:
             await self.scheduler.stop()
+        if self.settler is not None:
+            await self.settler.stop()
         await self.background.aclose()
+
+
+def settler(
+    database: Database, erp: ErpClient, settings: Settings, cache: CacheInvalidator | None
+) -> ReservationSettler | None:
+    """The settler, when sales orders are confirmed (drafts commit no stock, so nothing would settle)."""
+    if not settings.zoho_confirm_salesorders:
+        return None
+    invalidate = partial(cache.invalidate, CATALOG) if cache is not None else None
+    return ReservationSettler(database, erp, settings.settle_interval_seconds, invalidate)

@@ -26,8 +26,24 @@ class SyncRun(Base):
     failed: Mapped[int] = mapped_column(Integer, default=0)
     high_water_mark: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # A full listing may span runs (it resumes after a restart or a spent quota): they share this id.
+    listing_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # Where the listing stands: items modified after `cursor_mark` are still to read, from `cursor_page`.
+    cursor_mark: Mapped[datetime | None]
+    cursor_page: Mapped[int | None] = mapped_column(Integer)
+    expected_items: Mapped[int | None] = mapped_column(Integer)
+    phase: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (Index("ix_sync_runs_status_started", "status", "started_at"),)
+
+
+class ListingSeen(Base):
+    """An item a full listing has read: items it never saw are asked for one by one at its end."""
+
+    __tablename__ = "sync_listing_seen"
+
+    listing_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    erp_item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class WebhookDelivery(Base):

@@ -8,12 +8,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import Product
-from storefront.sync.models import SyncRun
+from storefront.sync.models import ListingSeen, SyncRun
 from storefront.sync.schemas import ProductCounts
 
 RUNNING = "running"
 COMPLETED = "completed"
 FAILED = "failed"
+# Stopped by a spent ERP quota or a shutdown: a full listing resumes where it stopped.
+INTERRUPTED = "interrupted"
 
 
 class SyncRunRepository:
@@ -44,6 +46,22 @@ class SyncRunRepository:
             .order_by(SyncRun.finished_at.desc())
             .limit(1)
         )
+
+    async def resumable_listing(self, started_after: datetime) -> SyncRun | None:
+        """The latest full run, when it did not complete and started after `started_after`."""
+        latest = await self.session.scalar(
+            select(SyncRun).where(SyncRun.mode == "full").order_by(SyncRun.started_at.desc()).limit(1)
+        )
+        if latest is None or latest.status not in (FAILED, INTERRUPTED) or latest.listing_id is None:
+            return None
+        return latest if latest.started_at > started_after else None
+
+    async def seen_count(self, listing_id: uuid.UUID) -> int:
+        query = select(func.count()).select_from(ListingSeen).where(ListingSeen.listing_id == listing_id)
+        return int(await self.session.scalar(query) or 0)
+
+    async def catalog_size(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(Product)) or 0)
 
     async def page(self, skip: int, limit: int) -> tuple[Sequence[SyncRun], int]:
         rows = await self.session.scalars(

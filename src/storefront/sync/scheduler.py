@@ -1,4 +1,8 @@
-"""The safety net behind webhooks: an incremental sync every SYNC_INTERVAL_SECONDS."""
+"""The safety net behind webhooks: an incremental sync every SYNC_INTERVAL_SECONDS.
+
+An unfinished full listing is resumed instead (see SyncService); nothing runs while the ERP's
+daily quota is spent.
+"""
 
 import asyncio
 
@@ -38,6 +42,9 @@ class SyncScheduler:
             await self.run_once()
 
     async def run_once(self) -> None:
+        if await self.service.erp.paused_until() is not None:
+            log.info("scheduled_sync_skipped", reason="the ERP's daily quota is spent")
+            return
         try:
             await self.service.sync(SyncRequest(mode="incremental"), trigger="schedule")
         except SyncInProgress:

@@ -1,7 +1,7 @@
 """What the sync endpoints accept and answer."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from storefront.sync.models import SyncRun
 
 SyncMode = Literal["full", "incremental", "items"]
+# What a run is doing: reading items, asking about the ones a full listing never saw, pricing.
+SyncPhase = Literal["fetching", "confirming", "pricing", "completed", "failed"]
 ItemId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 MAX_ITEMS_PER_REQUEST = 500
 
@@ -47,6 +49,15 @@ class SyncCounts(BaseModel):
     failed: int = 0
 
 
+class SyncProgressView(BaseModel):
+    """How far a run is: its phase, the items it expects (from the mirror's size) and, while it
+    runs, the time left at the pace it has kept so far."""
+
+    phase: str | None
+    expected_items: int | None
+    eta_seconds: float | None
+
+
 class SyncRunView(BaseModel):
     id: uuid.UUID
     mode: str
@@ -59,10 +70,15 @@ class SyncRunView(BaseModel):
     counts: SyncCounts
     high_water_mark: datetime | None
     error: str | None
+    progress: SyncProgressView
 
     @classmethod
     def of(cls, run: SyncRun) -> "SyncRunView":
         duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+        eta = None
+        if run.status == "running" and run.expected_items and run.fetched:
+            elapsed = (datetime.now(UTC) - run.started_at).total_seconds()
+            eta = round(max(run.expected_items - run.fetched, 0) * elapsed / run.fetched, 1)
         return cls(
             id=run.id,
             mode=run.mode,
@@ -82,6 +98,7 @@ class SyncRunView(BaseModel):
             ),
             high_water_mark=run.high_water_mark,
             error=run.error,
+            progress=SyncProgressView(phase=run.phase, expected_items=run.expected_items, eta_seconds=eta),
         )
 
 

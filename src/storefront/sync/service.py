@@ -1,33 +1,52 @@
-"""Sync runs: take the lock, record the run, fetch from the ERP, apply in one short transaction.
+"""Sync runs: take the lock, record the run, read the ERP at the sync's share of the budget, write as it goes.
 
 A run is begun (`begin`: lock taken, run row and `tds.sync.started` committed) and then
-executed (`execute`: fetch, apply, `tds.sync.completed` or `tds.sync.failed`, lock released).
-Splitting the two lets an endpoint answer 409 or 202 at once and run the rest in the background.
+executed (`execute`). Splitting the two lets an endpoint answer 409 or 202 at once and run the
+rest in the background.
+
+Listing runs (full, incremental) read with `list_modified`, which cannot skip an item, and write
+every few thousand items in a short transaction that also records where the run stands, so a
+full listing interrupted by a restart or a spent quota resumes there. A full listing ends by
+asking the ERP about every active product it never saw: only those the ERP confirms gone
+(code 1002) are deactivated. Prices come last, checked before they are written.
 """
 
 import asyncio
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.cache.namespaces import CATALOG, SYNC_STATUS
+from storefront.catalog.writer import UpsertCounts
 from storefront.config import Settings
 from storefront.db.base import utcnow
 from storefront.db.engine import Database
 from storefront.db.session import after_commit, commit, discard_after_commit
-from storefront.erp.client import ErpClient
-from storefront.erp.errors import ErpError
+from storefront.erp.budget import Priority
+from storefront.erp.client import ErpClient, PriceBook
+from storefront.erp.errors import ErpError, ErpQuotaExhausted
 from storefront.erp.items import ErpItem, parse_item
 from storefront.events.bus import record
 from storefront.logging import get_logger
-from storefront.sync.apply import ApplyResult, FetchedCatalog, apply_catalog
+from storefront.sync.apply import (
+    PriceBookSuspicious,
+    apply_items,
+    apply_price_book,
+    deactivate_gone,
+    forget_listing,
+    remember_seen,
+    unseen_active,
+)
+from storefront.sync.listing import Cursor, list_modified
 from storefront.sync.lock import SyncLock
 from storefront.sync.models import SyncRun
-from storefront.sync.repository import COMPLETED, FAILED, RUNNING, SyncRunRepository
-from storefront.sync.schemas import SyncMode, SyncRequest, SyncRunView
+from storefront.sync.repository import COMPLETED, FAILED, INTERRUPTED, RUNNING, SyncRunRepository
+from storefront.sync.schemas import SyncMode, SyncPhase, SyncRequest, SyncRunView
 from storefront.web.errors import Conflict
 
 log = get_logger(__name__)
@@ -37,10 +56,7 @@ SYNC_COMPLETED = "tds.sync.completed"
 SYNC_FAILED = "tds.sync.failed"
 # On SQLite a `running` row is another process's run unless it is older than this.
 SQLITE_STALE_RUN = timedelta(hours=1)
-ITEM_FETCH_CONCURRENCY = 4
 RUNNING_ROW_POLLS = 20
-
-Phase = Literal["fetching", "applying", "completed", "failed"]
 
 
 class SyncInProgress(Conflict):
@@ -58,8 +74,9 @@ class CacheInvalidator(Protocol):
 
 @dataclass(frozen=True)
 class SyncProgress:
-    phase: Phase
+    phase: SyncPhase
     fetched: int
+    expected: int | None = None
 
 
 ProgressCallback = Callable[[SyncProgress], None]
@@ -71,10 +88,29 @@ class BegunRun:
 
     id: uuid.UUID
     mode: SyncMode
+    trigger: str
     item_ids: list[str] | None
-    modified_since: datetime | None
     lock: SyncLock
     view: SyncRunView
+    cursor: Cursor = field(default_factory=Cursor)
+    listing_id: uuid.UUID | None = None
+    expected_items: int | None = None
+
+
+@dataclass
+class _Tally:
+    """What a run has done so far; written to its row with every batch."""
+
+    fetched: int = 0
+    failed: int = 0
+    counts: UpsertCounts = field(default_factory=UpsertCounts)
+    prices_changed: int = 0
+    apply_seconds: float = 0.0
+
+    @property
+    def changed_anything(self) -> bool:
+        c = self.counts
+        return bool(c.created or c.updated or c.deactivated or self.prices_changed)
 
 
 class SyncService:
@@ -89,6 +125,9 @@ class SyncService:
         self.erp = erp
         self.settings = settings
         self.cache = cache
+        # When this process last read the price book (loop time): incremental and item runs
+        # read it only when they created a product or it is older than the refresh period.
+        self._price_book_read_at: float | None = None
 
     async def sync(
         self, request: SyncRequest, *, trigger: str, progress: ProgressCallback | None = None
@@ -139,7 +178,7 @@ class SyncService:
         self, request: SyncRequest, trigger: str, run_id: uuid.UUID | None, lock: SyncLock
     ) -> BegunRun:
         now = utcnow()
-        mode = request.effective_mode
+        mode: SyncMode = request.effective_mode
         async with self.database.write_sessionmaker() as session:
             repository = SyncRunRepository(session)
             if self.database.is_sqlite:
@@ -153,17 +192,20 @@ class SyncService:
             abandoned = await repository.fail_running("abandoned: its process stopped", now)
             if abandoned:
                 log.warning("sync_runs_abandoned", count=abandoned)
-            modified_since = await repository.high_water_mark() if mode == "incremental" else None
-            if mode == "incremental" and modified_since is None:
-                mode = "full"
+            begun = await self._plan(repository, mode, now)
             run = SyncRun(
                 id=run_id or uuid.uuid4(),
-                mode=mode,
+                mode=begun.mode,
                 status=RUNNING,
                 trigger=trigger,
-                item_ids=request.unique_item_ids if mode == "items" else None,
+                item_ids=request.unique_item_ids if begun.mode == "items" else None,
                 started_at=now,
-                high_water_mark=modified_since,
+                high_water_mark=begun.cursor.mark if begun.mode == "incremental" else None,
+                listing_id=begun.listing_id,
+                cursor_mark=begun.cursor.mark,
+                cursor_page=begun.cursor.page,
+                expected_items=begun.expected_items,
+                phase="fetching",
             )
             session.add(run)
             await session.flush()
@@ -171,102 +213,234 @@ class SyncService:
                 session,
                 SYNC_STARTED,
                 correlation_id=str(run.id),
-                mode=mode,
+                mode=run.mode,
                 trigger=trigger,
                 item_ids=run.item_ids,
-                modified_since=modified_since.isoformat() if modified_since else None,
+                modified_since=begun.cursor.mark.isoformat() if begun.cursor.mark else None,
+                resumed_listing=str(begun.listing_id) if begun.resumed else None,
             )
             self._invalidate_after_commit(session, catalog=False)
             await commit(session)
-        log.info("sync_started", run_id=str(run.id), mode=mode, trigger=trigger)
+        log.info("sync_started", run_id=str(run.id), mode=run.mode, trigger=trigger, resumed=begun.resumed)
         return BegunRun(
             id=run.id,
-            mode=mode,
+            mode=begun.mode,
+            trigger=trigger,
             item_ids=run.item_ids,
-            modified_since=modified_since,
             lock=lock,
             view=SyncRunView.of(run),
+            cursor=begun.cursor,
+            listing_id=begun.listing_id,
+            expected_items=begun.expected_items,
         )
 
+    async def _plan(self, repository: SyncRunRepository, mode: SyncMode, now: datetime) -> "_Plan":
+        """What a new run will do: resume an unfinished full listing, start one, or read changes."""
+        if mode == "items":
+            return _Plan("items")
+        window = timedelta(seconds=self.settings.sync_resume_window_seconds)
+        unfinished = await repository.resumable_listing(now - window)
+        if unfinished is not None and unfinished.listing_id is not None:
+            seen = await repository.seen_count(unfinished.listing_id)
+            expected = unfinished.expected_items
+            return _Plan(
+                "full",
+                Cursor(unfinished.cursor_mark, unfinished.cursor_page or 1),
+                unfinished.listing_id,
+                max(expected - seen, 0) if expected is not None else None,
+                resumed=True,
+            )
+        mark = await repository.high_water_mark() if mode == "incremental" else None
+        if mode == "incremental" and mark is not None:
+            return _Plan("incremental", Cursor(mark - timedelta(seconds=self.settings.sync_overlap_seconds)))
+        return _Plan("full", Cursor(), uuid.uuid4(), await repository.catalog_size() or None)
+
     async def execute(self, run: BegunRun, progress: ProgressCallback | None = None) -> SyncRunView:
-        """Fetch and apply; returns the finished run (completed or failed). Releases the lock."""
+        """Read and write; returns the finished run (completed, interrupted or failed). Releases the lock."""
         notify = progress or (lambda _: None)
+        tally = _Tally()
+        erp = self.erp.with_priority(Priority.WEBHOOK if run.trigger == "webhook" else Priority.SYNC)
         try:
-            fetch_started = time.perf_counter()
-            fetched = await self._fetch(run, notify)
-            fetched.fetch_seconds = time.perf_counter() - fetch_started
-            notify(SyncProgress("applying", fetched.fetched))
-            view = await self._apply(run, fetched)
-            notify(SyncProgress("completed", fetched.fetched))
+            notify(SyncProgress("fetching", 0, run.expected_items))
+            book = await self._read_price_book(erp) if run.mode == "full" else None
+            if run.mode == "items":
+                await self._sync_items(erp, run, run.item_ids or [], tally)
+            else:
+                await self._sync_listing(erp, run, book, tally, notify)
+            notify(SyncProgress("pricing", tally.fetched, run.expected_items))
+            if book is None and self._price_book_due(tally):
+                book = await self._read_price_book(erp)
+            view = await self._finish(run, book, tally)
+            notify(SyncProgress("completed", tally.fetched, run.expected_items))
             return view
         except Exception as exc:
-            view = await self._fail(run, exc)
-            notify(SyncProgress("failed", view.counts.fetched))
+            view = await self._fail(run, exc, tally)
+            notify(SyncProgress("failed", tally.fetched, run.expected_items))
             return view
         except BaseException as exc:
-            await self._fail(run, exc)
+            await self._fail(run, exc, tally)
             raise
         finally:
             await run.lock.release()
 
-    async def _fetch(self, run: BegunRun, notify: ProgressCallback) -> FetchedCatalog:
-        read_at = utcnow()
-        notify(SyncProgress("fetching", 0))
-        book = await self.erp.get_pricebook(self.settings.price_list)
+    # --- reading and writing -------------------------------------------------------------------
+
+    async def _read_price_book(self, erp: ErpClient) -> PriceBook:
+        book = await erp.get_pricebook(self.settings.price_list)
         if book is None:
             raise PriceBookMissing(f"The ERP has no price book named {self.settings.price_list!r}.")
-        fetched = FetchedCatalog(items=[], price_book=book, figures_read_at=read_at)
-        if run.mode == "items":
-            await self._fetch_items(run.item_ids or [], fetched)
-            notify(SyncProgress("fetching", fetched.fetched))
-            return fetched
-        fetched.complete = run.mode == "full"
-        pages = self.erp.iter_item_pages(modified_since=run.modified_since, include_inactive=True)
-        async for page in pages:
-            for raw in page:
-                self._take(raw, fetched)
-            notify(SyncProgress("fetching", fetched.fetched))
-        return fetched
+        self._price_book_read_at = time.monotonic()
+        return book
 
-    async def _fetch_items(self, item_ids: list[str], fetched: FetchedCatalog) -> None:
-        fetched.requested_item_ids = item_ids
-        gate = asyncio.Semaphore(ITEM_FETCH_CONCURRENCY)
+    def _price_book_due(self, tally: _Tally) -> bool:
+        if tally.counts.created or self._price_book_read_at is None:
+            return True
+        return time.monotonic() - self._price_book_read_at >= self.settings.sync_pricebook_refresh_seconds
 
-        async def fetch_one(item_id: str) -> dict[str, Any] | None:
-            async with gate:
-                return await self.erp.get_item(item_id)
+    async def _sync_listing(
+        self, erp: ErpClient, run: BegunRun, book: PriceBook | None, tally: _Tally, notify: ProgressCallback
+    ) -> None:
+        batch: list[ErpItem] = []
+        read_at: datetime | None = None
+        async for page in list_modified(erp, run.cursor):
+            read_at = read_at or page.read_at
+            batch.extend(self._parse(page.items, tally))
+            tally.fetched += len(page.items)
+            notify(SyncProgress("fetching", tally.fetched, run.expected_items))
+            if len(batch) >= self.settings.sync_apply_batch_items:
+                await self._write_batch(run, batch, read_at, page.cursor, book, tally)
+                batch, read_at = [], None
+            run.cursor = page.cursor
+        await self._write_batch(run, batch, read_at or utcnow(), run.cursor, book, tally)
+        if run.listing_id is not None:
+            await self._settle_unseen(erp, run, tally)
 
-        try:
-            async with asyncio.TaskGroup() as group:
-                tasks = {item_id: group.create_task(fetch_one(item_id)) for item_id in item_ids}
-        except ExceptionGroup as failures:
-            raise failures.exceptions[0] from None
-        for item_id, task in tasks.items():
-            raw = task.result()
+    async def _sync_items(self, erp: ErpClient, run: BegunRun, item_ids: list[str], tally: _Tally) -> None:
+        read_at = utcnow()
+        found = await erp.get_item_details(item_ids)
+        tally.fetched += len(found)
+        items = self._parse(found, tally)
+        await self._write_batch(run, items, read_at, None, None, tally)
+        present = {str(raw.get("item_id")) for raw in found}
+        await self._confirm_gone(erp, run, [i for i in item_ids if i not in present], tally)
+
+    async def _settle_unseen(self, erp: ErpClient, run: BegunRun, tally: _Tally) -> None:
+        """Ask the ERP about active products the full listing never showed; deactivate only the gone."""
+        assert run.listing_id is not None
+        async with self.database.sessionmaker() as session:
+            unseen = await unseen_active(session, run.listing_id)
+        if unseen:
+            log.info("sync_listing_unseen", run_id=str(run.id), count=len(unseen))
+            await self._set_phase(run, "confirming")
+            read_at = utcnow()
+            found = await erp.get_item_details(unseen)
+            tally.fetched += len(found)
+            await self._write_batch(run, self._parse(found, tally), read_at, None, None, tally)
+            present = {str(raw.get("item_id")) for raw in found}
+            await self._confirm_gone(erp, run, [i for i in unseen if i not in present], tally)
+
+    async def _confirm_gone(self, erp: ErpClient, run: BegunRun, absent: list[str], tally: _Tally) -> None:
+        """Items a bulk read did not bring: each one asked for; deactivated only when the ERP says 1002."""
+        gone: list[str] = []
+        for item_id in absent:
+            read_at = utcnow()
+            raw = await erp.get_item(item_id)
             if raw is None:
-                fetched.missing_item_ids.append(item_id)
+                gone.append(item_id)
             else:
-                self._take(raw, fetched)
+                tally.fetched += 1
+                await self._write_batch(run, self._parse([raw], tally), read_at, None, None, tally)
+        if gone:
+            async with self.database.write_sessionmaker() as session:
+                deactivated = await deactivate_gone(session, gone, utcnow())
+                tally.counts.deactivated += deactivated
+                self._invalidate_after_commit(session, catalog=bool(deactivated))
+                await commit(session)
 
     @staticmethod
-    def _take(raw: Any, fetched: FetchedCatalog) -> None:
-        fetched.fetched += 1
-        try:
-            fetched.items.append(parse_item(raw))
-        except (ValueError, TypeError, AttributeError):
-            fetched.failed += 1
-            log.warning("sync_item_unreadable")
+    def _parse(raws: list[dict[str, Any]], tally: _Tally) -> list[ErpItem]:
+        items = []
+        for raw in raws:
+            try:
+                items.append(parse_item(raw))
+            except (ValueError, TypeError, AttributeError):
+                tally.failed += 1
+                log.warning("sync_item_unreadable")
+        return items
 
-    async def _apply(self, run: BegunRun, fetched: FetchedCatalog) -> SyncRunView:
+    async def _write_batch(
+        self,
+        run: BegunRun,
+        items: list[ErpItem],
+        read_at: datetime,
+        cursor: Cursor | None,
+        book: PriceBook | None,
+        tally: _Tally,
+    ) -> None:
+        """One short transaction: the items, the listing's progress and the run's counts."""
+        started = time.perf_counter()
+        async with self.database.write_sessionmaker() as session:
+            try:
+                if items:
+                    counts = await apply_items(
+                        session,
+                        items,
+                        read_at=read_at,
+                        now=utcnow(),
+                        consumer_rates=book.rates if book else None,
+                    )
+                    tally.counts.add(counts)
+                    if run.listing_id is not None:
+                        await remember_seen(session, run.listing_id, {item.erp_item_id for item in items})
+                await self._save_progress(session, run, cursor, tally)
+                self._invalidate_after_commit(session, catalog=bool(items))
+                await commit(session)
+            except BaseException:
+                discard_after_commit(session)
+                await session.rollback()
+                raise
+        tally.apply_seconds += time.perf_counter() - started
+
+    async def _save_progress(
+        self, session: AsyncSession, run: BegunRun, cursor: Cursor | None, tally: _Tally
+    ) -> None:
+        row = await session.get(SyncRun, run.id)
+        assert row is not None
+        _copy_tally(row, tally)
+        if cursor is not None:
+            row.cursor_mark, row.cursor_page = cursor.mark, cursor.page
+
+    async def _set_phase(self, run: BegunRun, phase: SyncPhase) -> None:
+        async with self.database.write_sessionmaker() as session:
+            row = await session.get(SyncRun, run.id)
+            assert row is not None
+            row.phase = phase
+            await commit(session)
+
+    # --- the end of a run ----------------------------------------------------------------------
+
+    async def _finish(self, run: BegunRun, book: PriceBook | None, tally: _Tally) -> SyncRunView:
         async with self.database.write_sessionmaker() as session:
             try:
                 now = utcnow()
-                apply_started = time.perf_counter()
-                result = await apply_catalog(session, fetched, self.settings.price_list, now)
+                if book is not None:
+                    only = run.item_ids if run.mode == "items" else None
+                    tally.prices_changed = await apply_price_book(
+                        session,
+                        book,
+                        self.settings.price_list,
+                        now,
+                        only=only,
+                        max_unpriced_share=self.settings.sync_max_unpriced_share,
+                    )
+                if run.listing_id is not None:
+                    await forget_listing(session, run.listing_id)
                 row = await session.get(SyncRun, run.id)
                 assert row is not None
-                self._finish(row, COMPLETED, now, fetched, result)
-                row.high_water_mark = _high_water_mark(fetched.items, run) if run.mode != "items" else None
+                _copy_tally(row, tally)
+                row.status, row.finished_at, row.phase = COMPLETED, now, "completed"
+                if run.mode != "items":
+                    row.high_water_mark = run.cursor.mark or row.high_water_mark
                 view = SyncRunView.of(row)
                 record(
                     session,
@@ -274,16 +448,12 @@ class SyncService:
                     correlation_id=str(run.id),
                     mode=run.mode,
                     counts=view.counts.model_dump(),
-                    prices_changed=result.prices_changed,
+                    prices_changed=tally.prices_changed,
                     duration_seconds=view.duration_seconds,
-                    fetch_seconds=round(fetched.fetch_seconds, 3),
-                    # Measured up to the commit; the commit itself is in `commit_seconds`.
-                    apply_seconds=round(time.perf_counter() - apply_started, 3),
+                    apply_seconds=round(tally.apply_seconds, 3),
                 )
-                self._invalidate_after_commit(session, catalog=result.changed_anything)
-                commit_started = time.perf_counter()
+                self._invalidate_after_commit(session, catalog=tally.changed_anything)
                 await commit(session)
-                commit_seconds = time.perf_counter() - commit_started
             except BaseException:
                 discard_after_commit(session)
                 await session.rollback()
@@ -292,49 +462,45 @@ class SyncService:
             "sync_completed",
             run_id=str(run.id),
             mode=run.mode,
-            prices_changed=result.prices_changed,
-            commit_seconds=round(commit_seconds, 3),
+            prices_changed=tally.prices_changed,
+            apply_seconds=round(tally.apply_seconds, 3),
             **view.counts.model_dump(),
         )
         return view
 
-    @staticmethod
-    def _finish(
-        row: SyncRun, status: str, now: datetime, fetched: FetchedCatalog | None, result: ApplyResult | None
-    ) -> None:
-        row.status = status
-        row.finished_at = now
-        if fetched is not None:
-            row.fetched = fetched.fetched
-            row.failed = fetched.failed
-        if result is not None:
-            row.created = result.counts.created
-            row.updated = result.counts.updated
-            row.unchanged = result.counts.unchanged
-            row.deactivated = result.counts.deactivated
-
-    async def _fail(self, run: BegunRun, exc: BaseException) -> SyncRunView:
+    async def _fail(self, run: BegunRun, exc: BaseException, tally: _Tally) -> SyncRunView:
         message = _describe(exc)
-        if isinstance(exc, Exception) and not isinstance(exc, ErpError | PriceBookMissing):
+        # A spent quota or a stop is an interruption: a full listing resumes where it stopped.
+        status = INTERRUPTED if isinstance(exc, ErpQuotaExhausted | asyncio.CancelledError) else FAILED
+        if isinstance(exc, Exception) and not isinstance(
+            exc, ErpError | PriceBookMissing | PriceBookSuspicious
+        ):
             log.error("sync_failed_unexpectedly", run_id=str(run.id), exc_info=exc)
         else:
-            log.warning("sync_failed", run_id=str(run.id), error=message)
+            log.warning("sync_failed", run_id=str(run.id), status=status, error=message)
         try:
             async with self.database.write_sessionmaker() as session:
                 row = await session.get(SyncRun, run.id)
                 assert row is not None
-                self._finish(row, FAILED, utcnow(), None, None)
-                row.error = message
-                record(session, SYNC_FAILED, correlation_id=str(run.id), mode=run.mode, error=message)
-                self._invalidate_after_commit(session, catalog=False)
+                _copy_tally(row, tally)
+                row.status, row.finished_at, row.error = status, utcnow(), message
+                record(
+                    session,
+                    SYNC_FAILED,
+                    correlation_id=str(run.id),
+                    mode=run.mode,
+                    status=status,
+                    error=message,
+                )
+                self._invalidate_after_commit(session, catalog=tally.changed_anything)
                 view = SyncRunView.of(row)
                 await commit(session)
                 return view
         except Exception:
             log.exception("sync_failure_not_recorded", run_id=str(run.id))
-            return run.view.model_copy(update={"status": FAILED, "error": message})
+            return run.view.model_copy(update={"status": status, "error": message})
 
-    def _invalidate_after_commit(self, session: Any, *, catalog: bool) -> None:
+    def _invalidate_after_commit(self, session: AsyncSession, *, catalog: bool) -> None:
         cache = self.cache
         if cache is None:
             return
@@ -346,18 +512,33 @@ class SyncService:
         after_commit(session, invalidate)
 
 
-def _high_water_mark(items: list[ErpItem], run: BegunRun) -> datetime | None:
-    seen = [item.modified_at for item in items if item.modified_at is not None]
-    marks = [*seen, run.modified_since] if run.modified_since else seen
-    return max(marks) if marks else None
+@dataclass(frozen=True)
+class _Plan:
+    mode: SyncMode
+    cursor: Cursor = field(default_factory=Cursor)
+    listing_id: uuid.UUID | None = None
+    expected_items: int | None = None
+    resumed: bool = False
+
+
+def _copy_tally(row: SyncRun, tally: _Tally) -> None:
+    row.fetched = tally.fetched
+    row.failed = tally.failed
+    row.created = tally.counts.created
+    row.updated = tally.counts.updated
+    row.unchanged = tally.counts.unchanged
+    row.deactivated = tally.counts.deactivated
 
 
 def _describe(exc: BaseException) -> str:
     """A run's error as the operator sees it: ERP failures in full, anything else by kind only."""
     if isinstance(exc, asyncio.CancelledError):
         return "cancelled: the service stopped during the run"
+    if isinstance(exc, ErpQuotaExhausted):
+        until = datetime.fromtimestamp(exc.until, UTC).isoformat(timespec="seconds")
+        return f"ERP error: {exc}; the run resumes after {until}"
     if isinstance(exc, ErpError):
         return f"ERP error: {exc}"
-    if isinstance(exc, PriceBookMissing):
+    if isinstance(exc, PriceBookMissing | PriceBookSuspicious):
         return str(exc)
     return f"internal error ({type(exc).__name__})"
