@@ -104,8 +104,10 @@ class Settings(BaseSettings):
     sync_apply_batch_items: int = Field(default=5000, ge=1)
     # A full sync interrupted by a restart or a spent quota resumes within this long; older, it starts over.
     sync_resume_window_seconds: float = Field(default=86400.0, ge=0)
-    # A run that would unprice more than this share of the listed products stops before writing prices.
+    # A run that would unprice more than this share of the listed products (and more than the
+    # minimum count) stops before writing prices: a price book emptied or replaced by mistake.
     sync_max_unpriced_share: float = Field(default=0.2, ge=0, le=1)
+    sync_max_unpriced_min_items: int = Field(default=10, ge=0)
     # Scheduled runs re-read the price book (two calls or more) at most this often.
     sync_pricebook_refresh_seconds: float = Field(default=3600.0, ge=0)
     # Confirmed orders' items are re-read this long after confirmation, so their reservations end.

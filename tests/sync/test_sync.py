@@ -111,10 +111,11 @@ async def test_incremental_sync_fetches_only_items_changed_since_the_mark(
     run = await run_sync(shop, admin_headers)
 
     assert run["mode"] == "incremental"
-    # The ERP filter includes the mark itself, so the item modified last is read again.
-    assert run["counts"]["fetched"] == 2
+    # The run re-reads from a minute before the mark (STOREFRONT_SYNC_OVERLAP_SECONDS): the two
+    # items modified in that minute come again, unchanged.
+    assert run["counts"]["fetched"] == 3
     assert run["counts"]["updated"] == 1
-    assert run["counts"]["unchanged"] == 1
+    assert run["counts"]["unchanged"] == 2
     assert await emulator.control.calls("GET /items", 200) == 2 + 1
     product = (await shop.get(f"/api/consumer/products/{items[3]['item_id']}")).json()["data"]
     assert product["stock"] == 2
@@ -372,7 +373,7 @@ async def test_scheduler_runs_incremental_syncs_on_its_interval(
     assert runs[0]["mode"] == "incremental"
 
 
-async def test_shutdown_cancels_a_background_run_and_marks_it_failed(
+async def test_shutdown_interrupts_a_background_run_and_the_next_run_resumes_its_listing(
     emulator: EmulatorHandle, sync_settings: Settings, shop: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
     await load(emulator, catalog_items(5))
@@ -390,10 +391,14 @@ async def test_shutdown_cancels_a_background_run_and_marks_it_failed(
     run = (await shop.get(f"/api/tds/runs/{started.json()['data']['id']}", headers=admin_headers)).json()[
         "data"
     ]
-    assert run["status"] == "failed"
+    assert run["status"] == "interrupted"
     assert run["error"].startswith("cancelled")
-    again = await run_sync(shop, admin_headers, mode="full")
+    again = await run_sync(shop, admin_headers, mode="incremental")
     assert again["status"] == "completed"
+    assert again["mode"] == "full"
+    started_events = await events(shop, admin_headers, name="tds.sync.started", correlation_id=again["id"])
+    assert started_events[0]["payload"]["resumed_listing"] is not None
+    assert len(await listed_products(shop)) == 5
 
 
 async def test_a_sync_rides_out_a_429_a_500_and_an_expired_token(

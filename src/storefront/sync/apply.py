@@ -121,19 +121,21 @@ async def apply_price_book(
     *,
     only: Iterable[str] | None = None,
     max_unpriced_share: float = 1.0,
+    max_unpriced_min_items: int = 0,
 ) -> int:
     """Reconcile stored prices with the book (for these items, or every product); the number changed.
 
     A rate can change without its item changing, so listing runs reconcile every product. Raises
     PriceBookSuspicious, writing nothing, when the book would unprice more than
-    `max_unpriced_share` of the listed products (a book emptied or replaced by mistake).
+    `max_unpriced_share` of the listed products, and more than `max_unpriced_min_items` (a book
+    emptied or replaced by mistake).
     """
     price_list_id = await ensure_price_list(
         session, price_list_code, book.currency, book.pricebook_id, book.currency_id
     )
     changes = await price_changes(session, price_list_id, book.rates, None if only is None else list(only))
     unpriced = sum(1 for price in changes.values() if price is None)
-    if unpriced:
+    if unpriced > max_unpriced_min_items:
         listed = int(await session.scalar(select(func.count()).where(Product.is_listed.is_(True))) or 0)
         if listed and unpriced > max_unpriced_share * listed:
             raise PriceBookSuspicious(

@@ -57,6 +57,7 @@ SYNC_FAILED = "tds.sync.failed"
 # On SQLite a `running` row is another process's run unless it is older than this.
 SQLITE_STALE_RUN = timedelta(hours=1)
 RUNNING_ROW_POLLS = 20
+AUTOMATIC_TRIGGERS = frozenset({"schedule", "webhook"})
 
 
 class SyncInProgress(Conflict):
@@ -125,8 +126,7 @@ class SyncService:
         self.erp = erp
         self.settings = settings
         self.cache = cache
-        # When this process last read the price book (loop time): incremental and item runs
-        # read it only when they created a product or it is older than the refresh period.
+        # When this process last read the price book (monotonic time).
         self._price_book_read_at: float | None = None
 
     async def sync(
@@ -268,7 +268,7 @@ class SyncService:
             else:
                 await self._sync_listing(erp, run, book, tally, notify)
             notify(SyncProgress("pricing", tally.fetched, run.expected_items))
-            if book is None and self._price_book_due(tally):
+            if book is None and self._price_book_due(run, tally):
                 book = await self._read_price_book(erp)
             view = await self._finish(run, book, tally)
             notify(SyncProgress("completed", tally.fetched, run.expected_items))
@@ -292,8 +292,10 @@ class SyncService:
         self._price_book_read_at = time.monotonic()
         return book
 
-    def _price_book_due(self, tally: _Tally) -> bool:
-        if tally.counts.created or self._price_book_read_at is None:
+    def _price_book_due(self, run: BegunRun, tally: _Tally) -> bool:
+        """An operator's run always reads the book; scheduled and webhook runs when they created a
+        product or the book is older than the refresh period (a book read costs two calls or more)."""
+        if run.trigger not in AUTOMATIC_TRIGGERS or tally.counts.created or self._price_book_read_at is None:
             return True
         return time.monotonic() - self._price_book_read_at >= self.settings.sync_pricebook_refresh_seconds
 
@@ -432,6 +434,7 @@ class SyncService:
                         now,
                         only=only,
                         max_unpriced_share=self.settings.sync_max_unpriced_share,
+                        max_unpriced_min_items=self.settings.sync_max_unpriced_min_items,
                     )
                 if run.listing_id is not None:
                     await forget_listing(session, run.listing_id)
