@@ -130,9 +130,9 @@ def contact_routes(state: EmulatorState) -> Routes:
             "status": "active",
             "currency_id": currency_id,
             "currency_code": currency_code,
-            "primary_contact_id": next(
-                (p["contact_person_id"] for p in persons if p["is_primary_contact"]), ""
-            ),
+            "primary_contact_id": primary.get("contact_person_id", ""),
+            "email": str(primary.get("email") or ""),
+            "phone": str(primary.get("phone") or ""),
             "contact_persons": persons,
             "created_time": stamp,
             "last_modified_time": stamp,

@@ -85,7 +85,7 @@ class ItemStore:
         stamped = []
         for raw in items:
             item = {"item_id": str(raw["item_id"])}
-            self._merge(item, raw, lambda location_id, name: primary)
+            self._locations[item["item_id"]] = self._merge(item, raw, lambda location_id, name: primary)
             stamped.append((_stamp(item.get("last_modified_time"), self._latest), item))
         stamped.sort(key=lambda pair: pair[0])
         for stamp, item in stamped:
