@@ -749,3 +749,14 @@ OPERATIONS: tuple[Operation, ...] = (
     # The spec puts the group's fields at the top level of this answer.
     Operation("GET", "/itemgroups/{itemgroup_id}", answer=answer({**ITEMGROUP.fields}, *ITEMGROUP.required)),
 )
+
+
+def _matches(template: str, path: str) -> bool:
+    parts, wanted = template.strip("/").split("/"), path.strip("/").split("/")
+    return len(parts) == len(wanted) and all(p.startswith("{") or p == w for p, w in zip(parts, wanted, strict=True))
+
+
+def operation_for(method: str, path: str) -> Operation | None:
+    """The contract's operation for a request path (below the API base); literal paths win."""
+    found = [op for op in OPERATIONS if op.method == method and _matches(op.path, path)]
+    return min(found, key=lambda op: op.path.count("{"), default=None)
