@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from storefront.erp.emulator.contract import INT, NUM, BOOL, operation_for, violations
+from storefront.erp.emulator.contract import BOOL, INT, NUM, operation_for, violations
 from storefront.erp.errors import ErpRejected
 from storefront.erp.zoho import ZohoClient
 from storefront.orders.worker import salesorder_payload
@@ -50,7 +50,10 @@ async def _pages(client: ZohoClient, **options: Any) -> None:
 def _worker_payload(scene: Scene) -> dict[str, Any]:
     """The sales order the order push builds today, for a two-unit order of the scene's item."""
     order = SimpleNamespace(
-        created_at=datetime(2026, 11, 20, tzinfo=UTC), number="SF-261120-TEST", currency="IQD", notes="Ring twice"
+        created_at=datetime(2026, 11, 20, tzinfo=UTC),
+        number="SF-261120-TEST",
+        currency="IQD",
+        notes="Ring twice",
     )
     line = SimpleNamespace(erp_item_id=scene.item_id, name="Tea", unit_price=Decimal("1500.00"), quantity=2)
     return salesorder_payload(order, [line], scene.customer_id)
@@ -58,18 +61,35 @@ def _worker_payload(scene: Scene) -> dict[str, Any]:
 
 CLIENT_CALLS = (
     ClientCall("iter_item_pages", lambda client, _: _pages(client)),
-    ClientCall("iter_item_pages_active_since", lambda client, _: _pages(client, modified_since=datetime(2026, 11, 1, tzinfo=UTC), include_inactive=False)),
+    ClientCall(
+        "iter_item_pages_active_since",
+        lambda client, _: _pages(
+            client, modified_since=datetime(2026, 11, 1, tzinfo=UTC), include_inactive=False
+        ),
+    ),
     ClientCall("get_item", lambda client, scene: client.get_item(scene.item_id)),
     ClientCall("get_pricebook", lambda client, _: client.get_pricebook("consumer_iqd")),
     ClientCall("find_contact_by_email", lambda client, _: client.find_contact_by_email("noor@example.com")),
-    ClientCall("create_contact", lambda client, _: client.create_contact("Sara Hadi", "sara@example.com", "+9647711111111")),
-    ClientCall("find_salesorder_by_reference", lambda client, _: client.find_salesorder_by_reference("SF-261120-TEST")),
+    ClientCall(
+        "create_contact",
+        lambda client, _: client.create_contact("Sara Hadi", "sara@example.com", "+9647711111111"),
+    ),
+    ClientCall(
+        "find_salesorder_by_reference",
+        lambda client, _: client.find_salesorder_by_reference("SF-261120-TEST"),
+    ),
     ClientCall("create_salesorder", lambda client, scene: client.create_salesorder(_worker_payload(scene))),
 )
 # The rules today's client breaks, each with what the client must do.
 KNOWN_BREAKS = {
-    ("find_salesorder_by_reference", "parameter"): "GET /salesorders documents only page and per_page: reference_number is not a filter",
-    ("create_salesorder", "field"): "currency_code is not a sales order field: the currency follows the contact",
+    (
+        "find_salesorder_by_reference",
+        "parameter",
+    ): "GET /salesorders documents only page and per_page: reference_number is not a filter",
+    (
+        "create_salesorder",
+        "field",
+    ): "currency_code is not a sales order field: the currency follows the contact",
     ("create_salesorder", "type"): "line item rate is sent as a JSON string, not a number",
 }
 
@@ -93,7 +113,9 @@ def contract_problems(recorded: dict[str, Any]) -> list[Problem]:
     body = recorded["json"]
     if op.body is not None and body is not None:
         for where, text in violations(op.body, body):
-            kind = "field" if text == "not a documented field" else "required" if text == "required" else "type"
+            kind = (
+                "field" if text == "not a documented field" else "required" if text == "required" else "type"
+            )
             problems.append(Problem(kind, f"{where}: {text}"))
     return problems
 
@@ -150,7 +172,11 @@ def test_the_judges_see_a_broken_request() -> None:
         "method": "POST",
         "path": "/salesorders",
         "query": [("organization_id", "1"), ("currency", "IQD")],
-        "json": {"customer_id": "1", "currency_code": "IQD", "line_items": [{"item_id": "1", "rate": "1500", "quantity": 1}]},
+        "json": {
+            "customer_id": "1",
+            "currency_code": "IQD",
+            "line_items": [{"item_id": "1", "rate": "1500", "quantity": 1}],
+        },
         "form": None,
     }
     judges = [contract_problems] + ([spec().request_problems] if available() else [])

@@ -1,62 +1,18 @@
 """Every answer the emulator serves, judged by the project's contract and, where at hand, by Zoho's files."""
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 
 from storefront.erp.emulator.api import api_routes
 from storefront.erp.emulator.contract import OPERATIONS, STR, Obj, Shape, operation_for, violations
+from tests.erp.conftest import Caller, Exchange
 from tests.support.catalog import zoho_item
 from tests.support.emulator import EmulatorHandle
 from tests.support.zoho_oas import SKIP_REASON, UNDOCUMENTED, available, spec
 
 needs_files = pytest.mark.skipif(not available(), reason=SKIP_REASON)
 PICTURE = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
-
-
-@dataclass
-class Exchange:
-    method: str
-    path: str
-    status: int
-    content_type: str
-    body: Any
-
-
-@dataclass
-class Caller:
-    """A Zoho client in the raw: it keeps every answer it got."""
-
-    http: httpx.AsyncClient
-    token: str = ""
-    exchanges: list[Exchange] = field(default_factory=list)
-
-    async def call(
-        self, method: str, path: str, params: dict[str, Any] | None = None, json: Any = None
-    ) -> Exchange:
-        answer = await self.http.request(
-            method,
-            f"/inventory/v1{path}",
-            params={"organization_id": "1", **(params or {})},
-            json=json,
-            headers={"Authorization": f"Zoho-oauthtoken {self.token}"},
-        )
-        content_type = answer.headers.get("content-type", "")
-        body = answer.json() if content_type.startswith("application/json") else answer.content
-        exchange = Exchange(method, path, answer.status_code, content_type, body)
-        self.exchanges.append(exchange)
-        return exchange
-
-
-@pytest.fixture
-async def caller(emulator: EmulatorHandle) -> AsyncIterator[Caller]:
-    async with httpx.AsyncClient(base_url=emulator.url, timeout=10) as http:
-        form = {"grant_type": "refresh_token", "client_id": "emulator", "client_secret": "emulator"}
-        token = (await http.post("/oauth/v2/token", data={**form, "refresh_token": "emulator"})).json()
-        yield Caller(http, token["access_token"])
 
 
 async def build_organisation(emulator: EmulatorHandle) -> dict[str, Any]:
@@ -74,25 +30,47 @@ async def build_organisation(emulator: EmulatorHandle) -> dict[str, Any]:
         group_name="Teas",
         custom_fields=[{"label": "Origin", "value": "Ceylon"}],
         locations=[
-            {"location_id": "460000000000001", "location_stock_on_hand": 5, "location_available_stock": 5, "location_actual_available_stock": 5},
-            {"location_id": "460000000000002", "stock_on_hand": 3, "available_stock": 3, "actual_available_stock": 3},
+            {
+                "location_id": "460000000000001",
+                "location_stock_on_hand": 5,
+                "location_available_stock": 5,
+                "location_actual_available_stock": 5,
+            },
+            {
+                "location_id": "460000000000002",
+                "stock_on_hand": 3,
+                "available_stock": 3,
+                "actual_available_stock": 3,
+            },
         ],
     )
     for name in ("stock_on_hand", "available_stock", "actual_available_stock"):
         spread.pop(name)
     plain, inactive = zoho_item("Plain Rice", stock=12, rate=2500), zoho_item("Old Soap", status="inactive")
     await control.put_items([spread, plain, inactive], webhooks=False)
-    answer = await http.put(f"/items/{spread['item_id']}/image", content=PICTURE, headers={"Content-Type": "image/png"})
+    answer = await http.put(
+        f"/items/{spread['item_id']}/image", content=PICTURE, headers={"Content-Type": "image/png"}
+    )
     assert answer.status_code == 200, answer.text
     ids = {"spread": spread["item_id"], "plain": plain["item_id"], "inactive": inactive["item_id"]}
     await control.set_pricebook("consumer_iqd", {ids["spread"]: 1500, ids["plain"]: 2750})
     volume = {
         "currency": "IQD",
         "pricing_scheme": "volume",
-        "brackets": {ids["plain"]: [{"start_quantity": 1, "end_quantity": 9, "pricebook_rate": 2600}, {"start_quantity": 10, "pricebook_rate": 2400}]},
+        "brackets": {
+            ids["plain"]: [
+                {"start_quantity": 1, "end_quantity": 9, "pricebook_rate": 2600},
+                {"start_quantity": 10, "pricebook_rate": 2400},
+            ]
+        },
     }
     assert (await http.put("/pricebooks/wholesale", json=volume)).status_code == 200
-    percentage = {"currency": "USD", "pricebook_type": "fixed_percentage", "percentage": 10, "is_increase": False}
+    percentage = {
+        "currency": "USD",
+        "pricebook_type": "fixed_percentage",
+        "percentage": 10,
+        "is_increase": False,
+    }
     assert (await http.put("/pricebooks/export_usd", json=percentage)).status_code == 200
     return ids
 
@@ -124,12 +102,21 @@ async def exercise(caller: Caller, ids: dict[str, str]) -> None:
         await call("GET", f"/pricebooks/{book['pricebook_id']}")
     await call("GET", "/pricebooks/404404")
     usd = next(book for book in books if book["currency_code"] == "USD")
-    person = {"first_name": "Noor", "email": "noor@example.com", "phone": "+9647700000000", "is_primary_contact": True}
+    person = {
+        "first_name": "Noor",
+        "email": "noor@example.com",
+        "phone": "+9647700000000",
+        "is_primary_contact": True,
+    }
     contact = await call(
-        "POST", "/contacts", json={"contact_name": "Noor Ali", "contact_type": "customer", "contact_persons": [person]}
+        "POST",
+        "/contacts",
+        json={"contact_name": "Noor Ali", "contact_type": "customer", "contact_persons": [person]},
     )
     await call("POST", "/contacts", json={"contact_name": "Noor Ali"})
-    exporter = await call("POST", "/contacts", json={"contact_name": "Export Co", "currency_id": usd["currency_id"]})
+    exporter = await call(
+        "POST", "/contacts", json={"contact_name": "Export Co", "currency_id": usd["currency_id"]}
+    )
     await call("POST", "/contacts", json={"contact_name": "Bad Currency", "currency_id": "1"})
     await call("GET", "/contacts", {"email": "NOOR@example.com", "sort_column": "created_time"})
     await call("GET", "/contacts", {"contact_name_contains": "co", "filter_by": "Status.Active"})
@@ -140,12 +127,19 @@ async def exercise(caller: Caller, ids: dict[str, str]) -> None:
         "POST",
         "/salesorders",
         {"ignore_auto_number_generation": "true"},
-        json={"customer_id": contact.body["contact"]["contact_id"], "salesorder_number": "SF-1", "line_items": [line]},
+        json={
+            "customer_id": contact.body["contact"]["contact_id"],
+            "salesorder_number": "SF-1",
+            "line_items": [line],
+        },
     )
     await call(
         "POST",
         "/salesorders",
-        json={"customer_id": exporter.body["contact"]["contact_id"], "line_items": [{"item_id": ids["plain"], "quantity": 1}]},
+        json={
+            "customer_id": exporter.body["contact"]["contact_id"],
+            "line_items": [{"item_id": ids["plain"], "quantity": 1}],
+        },
     )
     bad = {"customer_id": contact.body["contact"]["contact_id"], "currency_code": "IQD", "line_items": [line]}
     await call("POST", "/salesorders", json=bad)
@@ -192,7 +186,9 @@ def test_the_contract_names_every_operation_the_emulator_serves() -> None:
 
 
 async def test_every_operation_is_exercised_with_success_and_refusal(exchanges: list[Exchange]) -> None:
-    succeeded = {(op.method, op.path) for e in exchanges if e.status < 300 and (op := operation_for(e.method, e.path))}
+    succeeded = {
+        (op.method, op.path) for e in exchanges if e.status < 300 and (op := operation_for(e.method, e.path))
+    }
     assert succeeded == {(op.method, op.path) for op in OPERATIONS}
     assert {e.status for e in exchanges} >= {200, 201, 400, 404, 405}
 
@@ -202,8 +198,15 @@ async def test_every_answer_keeps_the_contract(exchanges: list[Exchange]) -> Non
     for exchange in exchanges:
         if exchange.status >= 400:
             body = exchange.body
-            if not (isinstance(body, dict) and isinstance(body.get("code"), int) and body["code"] != 0 and isinstance(body.get("message"), str)):
-                problems.append((exchange.method, exchange.path, exchange.status, "not Zoho's error envelope"))
+            if not (
+                isinstance(body, dict)
+                and isinstance(body.get("code"), int)
+                and body["code"] != 0
+                and isinstance(body.get("message"), str)
+            ):
+                problems.append(
+                    (exchange.method, exchange.path, exchange.status, "not Zoho's error envelope")
+                )
             continue
         op = operation_for(exchange.method, exchange.path)
         assert op is not None, exchange.path
@@ -211,7 +214,9 @@ async def test_every_answer_keeps_the_contract(exchanges: list[Exchange]) -> Non
             assert exchange.content_type.startswith("image/")
             assert exchange.body == PICTURE
             continue
-        problems.extend((exchange.method, exchange.path, *p) for p in violations(op.answer, exchange.body, closed=False))
+        problems.extend(
+            (exchange.method, exchange.path, *p) for p in violations(op.answer, exchange.body, closed=False)
+        )
     assert problems == []
 
 
@@ -249,11 +254,15 @@ def _disagreements(ours: Shape, theirs: Shape, where: str, *, same_fields: bool)
         found = []
         for name, shape in ours.fields.items():
             if name in theirs.fields:
-                found += _disagreements(shape, theirs.fields[name], f"{where}.{name}", same_fields=same_fields)
+                found += _disagreements(
+                    shape, theirs.fields[name], f"{where}.{name}", same_fields=same_fields
+                )
             elif same_fields:
                 found.append(f"{where}.{name}: not in the files")
         if same_fields:
-            found += [f"{where}.{name}: in the files, not here" for name in theirs.fields if name not in ours.fields]
+            found += [
+                f"{where}.{name}: in the files, not here" for name in theirs.fields if name not in ours.fields
+            ]
         return found
     if isinstance(ours, list):
         if not isinstance(theirs, list):
@@ -280,11 +289,15 @@ def test_the_contract_agrees_with_zohos_published_files() -> None:
             elif documented.get("schema", {}).get("type", STR) != kind:
                 problems.append(f"{op.method} {op.path}: {name} is a {kind} here, not in the files")
         if op.body is not None:
-            theirs = _type_of(judge.resolved(found.schema_ref("requestBody", "content", "application/json", "schema")))
+            theirs = _type_of(
+                judge.resolved(found.schema_ref("requestBody", "content", "application/json", "schema"))
+            )
             problems += _disagreements(op.body, theirs, f"{op.method} {op.path} body", same_fields=True)
         if op.answer is not None:
             status = str(op.status)
-            theirs = _type_of(judge.resolved(found.schema_ref("responses", status, "content", "application/json", "schema")))
+            theirs = _type_of(
+                judge.resolved(found.schema_ref("responses", status, "content", "application/json", "schema"))
+            )
             if op.method == "POST" and op.path == "/salesorders":
                 assert isinstance(theirs, Obj)
                 theirs = Obj({**theirs.fields, "salesorder": theirs.fields["sales_order"]})

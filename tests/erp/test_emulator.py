@@ -165,7 +165,9 @@ async def test_single_item_has_locations_and_unknown_is_1002(http: httpx.AsyncCl
     item = zoho_item("Located", stock=7)
     await http.put("/_emulator/items", json=[item])
     body = (await api_get(http, f"/items/{item['item_id']}")).json()
-    assert body["item"]["locations"][0]["location_actual_available_stock"] == "7"  # a string, as the spec says
+    assert (
+        body["item"]["locations"][0]["location_actual_available_stock"] == "7"
+    )  # a string, as the spec says
     missing = await api_get(http, "/items/404404")
     assert (missing.status_code, missing.json()["code"]) == (404, 1002)
     await http.delete(f"/_emulator/items/{item['item_id']}")

@@ -21,7 +21,9 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-OAS_DIR = Path(os.environ.get("STOREFRONT_ZOHO_OAS") or Path(__file__).resolve().parents[3] / "shared" / "zoho-oas")
+OAS_DIR = Path(
+    os.environ.get("STOREFRONT_ZOHO_OAS") or Path(__file__).resolve().parents[3] / "shared" / "zoho-oas"
+)
 SKIP_REASON = f"Zoho's OpenAPI files are not at {OAS_DIR} (set STOREFRONT_ZOHO_OAS to where they are)"
 
 # Where the files and Zoho part ways (their README, ../zoho-api.md), said once:
@@ -84,14 +86,18 @@ class ZohoSpec:
             document = yaml.safe_load(path.read_text())
             uri = f"urn:zoho-oas:{path.name}"
             open_registry = open_registry.with_resource(uri, Resource.from_contents(document, DRAFT7))
-            closed_registry = closed_registry.with_resource(uri, Resource.from_contents(_closed(copy.deepcopy(document)), DRAFT7))
+            closed_registry = closed_registry.with_resource(
+                uri, Resource.from_contents(_closed(copy.deepcopy(document)), DRAFT7)
+            )
             self.operations.extend(_operations(document, uri))
         self.registry = open_registry.crawl()
         self.closed_registry = closed_registry.crawl()
         self.operations.sort(key=lambda op: op.template.count("{"))  # literal paths win over templates
 
     def find(self, method: str, path: str) -> SpecOperation | None:
-        return next((op for op in self.operations if op.method == method and op.pattern.fullmatch(path)), None)
+        return next(
+            (op for op in self.operations if op.method == method and op.pattern.fullmatch(path)), None
+        )
 
     def _validate(self, ref: str, instance: Any, *, closed: bool = False) -> list[jsonschema.ValidationError]:
         registry = self.closed_registry if closed else self.registry
@@ -108,7 +114,12 @@ class ZohoSpec:
 
     def answer_problems(self, method: str, path: str, status: int, body: Any) -> list[Problem]:
         if status >= 400:
-            if isinstance(body, dict) and isinstance(body.get("code"), int) and body["code"] != 0 and isinstance(body.get("message"), str):
+            if (
+                isinstance(body, dict)
+                and isinstance(body.get("code"), int)
+                and body["code"] != 0
+                and isinstance(body.get("message"), str)
+            ):
                 return []
             return [Problem("answer", f"{status}: not Zoho's error envelope: {body!r:.200}")]
         op = self.find(method, path)
@@ -116,7 +127,11 @@ class ZohoSpec:
             return self._undocumented_answer(method, path, body)
         responses = op.operation.get("responses", {})
         if str(status) not in responses:
-            return [Problem("status", f"{method} {op.template} answered {status}; documented: {sorted(responses)}")]
+            return [
+                Problem(
+                    "status", f"{method} {op.template} answered {status}; documented: {sorted(responses)}"
+                )
+            ]
         content = responses[str(status)].get("content", {}).get("application/json")
         if content is None:
             return []  # a binary answer (the item image)
@@ -140,7 +155,9 @@ class ZohoSpec:
         op = self.find(method, path)
         if op is None:
             if any(m == method and _pattern(t).fullmatch(path) for m, t in UNDOCUMENTED):
-                return self._query_problems({"organization_id": {"required": True, "schema": {"type": "string"}}}, recorded)
+                return self._query_problems(
+                    {"organization_id": {"required": True, "schema": {"type": "string"}}}, recorded
+                )
             return [Problem("path", f"{method} {path} is not in Zoho's files")]
         problems = self._query_problems(op.parameters, recorded)
         body = _json_body(recorded)
@@ -158,15 +175,24 @@ class ZohoSpec:
             problems.append(Problem("field", f"{method} {op.template} takes no JSON body"))
         return problems
 
-    def _query_problems(self, documented: dict[str, dict[str, Any]], recorded: dict[str, Any]) -> list[Problem]:
+    def _query_problems(
+        self, documented: dict[str, dict[str, Any]], recorded: dict[str, Any]
+    ) -> list[Problem]:
         problems = []
         sent = dict(recorded["query"])
         for name, value in recorded["query"]:
             parameter = documented.get(name)
             if parameter is None:
-                problems.append(Problem("parameter", f"{name} is not a documented parameter of {recorded['method']} {recorded['path']}"))
+                problems.append(
+                    Problem(
+                        "parameter",
+                        f"{name} is not a documented parameter of {recorded['method']} {recorded['path']}",
+                    )
+                )
             elif not _parameter_ok(parameter.get("schema", {}), value):
-                problems.append(Problem("type", f"{name}={value!r} is not a {parameter['schema'].get('type')}"))
+                problems.append(
+                    Problem("type", f"{name}={value!r} is not a {parameter['schema'].get('type')}")
+                )
         problems.extend(
             Problem("required", f"{name} is required")
             for name, parameter in documented.items()
@@ -198,7 +224,9 @@ def _operations(document: dict[str, Any], uri: str) -> Iterable[SpecOperation]:
                     for name in _VARIANTS.findall(variants):
                         parameters.setdefault(name, {**parameter, "name": name, "required": False})
             pointer = f"/paths/{_escape(template)}/{method}"
-            yield SpecOperation(method.upper(), template, _pattern(template), uri, pointer, parameters, operation)
+            yield SpecOperation(
+                method.upper(), template, _pattern(template), uri, pointer, parameters, operation
+            )
 
 
 def _inline(node: Any, resolver: Any, depth: int) -> Any:

@@ -753,7 +753,9 @@ OPERATIONS: tuple[Operation, ...] = (
 
 def _matches(template: str, path: str) -> bool:
     parts, wanted = template.strip("/").split("/"), path.strip("/").split("/")
-    return len(parts) == len(wanted) and all(p.startswith("{") or p == w for p, w in zip(parts, wanted, strict=True))
+    return len(parts) == len(wanted) and all(
+        p.startswith("{") or p == w for p, w in zip(parts, wanted, strict=True)
+    )
 
 
 def operation_for(method: str, path: str) -> Operation | None:

@@ -28,7 +28,9 @@ class EmulatorControl:
     async def delete_item(self, item_id: str) -> None:
         await self._call("DELETE", f"/items/{item_id}")
 
-    async def set_pricebook(self, name: str, rates: dict[str, Any], currency: str = "IQD", **options: Any) -> str:
+    async def set_pricebook(
+        self, name: str, rates: dict[str, Any], currency: str = "IQD", **options: Any
+    ) -> str:
         """Options: pricebook_type (per_item, fixed_percentage), percentage, is_increase,
         pricing_scheme (unit, volume) and brackets ({item_id: [{start_quantity, end_quantity, pricebook_rate}]})."""
         body = await self._call(
@@ -36,8 +38,12 @@ class EmulatorControl:
         )
         return str(body["pricebook_id"])
 
-    async def set_image(self, item_id: str, content: bytes, content_type: str = "image/jpeg") -> dict[str, Any]:
-        return await self._call("PUT", f"/items/{item_id}/image", content=content, headers={"Content-Type": content_type})
+    async def set_image(
+        self, item_id: str, content: bytes, content_type: str = "image/jpeg"
+    ) -> dict[str, Any]:
+        return await self._call(
+            "PUT", f"/items/{item_id}/image", content=content, headers={"Content-Type": content_type}
+        )
 
     async def remove_image(self, item_id: str) -> None:
         await self._call("DELETE", f"/items/{item_id}/image")
