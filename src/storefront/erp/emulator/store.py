@@ -128,9 +128,11 @@ class ItemStore:
         return self._locations.get(item_id, [])
 
     def set_stock(self, item_id: str, rows: list[Any], locate: Any) -> dict[str, Any]:
-        """A stock movement: new per-location figures, last_modified_time untouched."""
+        """A stock movement at the locations named (the others keep theirs), last_modified_time untouched."""
         item = self._items[item_id]
-        locations = _stock_rows(rows, locate, self._locations.get(item_id))
+        current = self._locations.get(item_id, [])
+        changed = {row["location_id"]: row for row in _stock_rows(rows, locate, current)}
+        locations = [changed.pop(row["location_id"], row) for row in current] + list(changed.values())
         self._locations[item_id] = locations
         _sum_into(item, locations)
         self._version += 1
