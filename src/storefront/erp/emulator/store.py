@@ -92,13 +92,14 @@ class ItemStore:
             self._put(item, max(stamp, self._latest))
 
     def upsert(
-        self, items: Iterable[dict[str, Any]], locate: Any, now: datetime | None = None
+        self, items: Iterable[dict[str, Any]], locate: Any = None, now: datetime | None = None
     ) -> list[dict[str, Any]]:
         """Insert or merge items (Zoho item JSON) and bump their last_modified_time to now.
 
         `locate(location_id, name)` gives the location a stock row names (the primary one for None).
         Every item is checked before any is stored: one bad item refuses the whole call.
         """
+        locate = locate or _default_locate
         modified, stamp = self._next_stamp(now)
         merged = []
         for raw in items:
@@ -267,6 +268,17 @@ class ItemStore:
             self._query_cache.clear()
         self._query_cache[query] = ids
         return ids
+
+
+def _default_locate(location_id: str | None, name: str | None) -> dict[str, Any]:
+    if location_id is None or location_id == PRIMARY_LOCATION_ID:
+        return DEFAULT_PRIMARY
+    return {
+        "location_id": location_id,
+        "location_name": name or location_id,
+        "status": "active",
+        "is_primary": False,
+    }
 
 
 def _custom_fields(raw: Any) -> list[dict[str, str]]:
