@@ -90,7 +90,7 @@ async def main(count: int, rounds: int) -> None:
         items = demo_items(count)
         emulator.state.items.load(items)
         rates = {item_id: Decimal(rate) for item_id, rate in demo_consumer_rates(items).items()}
-        emulator.state.set_pricebook("consumer_iqd", "IQD", rates)
+        emulator.state.set_pricebook("consumer_iqd", {"currency": "IQD", "rates": rates})
         await emulator.start()
         settings = Settings(
             _env_file=None,

@@ -126,6 +126,12 @@ def erp_emulator(
     rate_limit_per_minute: Annotated[
         int, typer.Option(min=0, help="Per-org API calls a minute (0: none).")
     ] = 100,
+    daily_quota: Annotated[
+        int, typer.Option(min=0, help="Per-org API calls a day, reset at 00:00 UTC (0: none).")
+    ] = 10_000,
+    concurrent_call_limit: Annotated[
+        int, typer.Option(min=0, help="Per-org API calls in flight at once (0: none).")
+    ] = 10,
 ) -> None:
     """Run the Zoho emulator: OAuth at /oauth/v2/token, the API at /inventory/v1, control at /_emulator."""
     from storefront.erp.emulator import EmulatorConfig, EmulatorState, create_emulator_app
@@ -136,6 +142,8 @@ def erp_emulator(
         refresh_token=refresh_token,
         organization_id=organization_id,
         rate_limit_per_minute=rate_limit_per_minute,
+        daily_quota=daily_quota,
+        concurrent_call_limit=concurrent_call_limit,
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
         demo_items=demo_items if demo_catalog else 0,

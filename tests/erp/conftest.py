@@ -1,7 +1,9 @@
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 
@@ -55,3 +57,45 @@ async def redis_prefix() -> AsyncIterator[tuple[Redis, str]]:
         if keys:
             await redis.delete(*keys)
         await redis.aclose()
+
+
+@dataclass
+class Exchange:
+    method: str
+    path: str
+    status: int
+    content_type: str
+    body: Any
+
+
+@dataclass
+class Caller:
+    """A Zoho client in the raw: it keeps every answer it got."""
+
+    http: httpx.AsyncClient
+    token: str = ""
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    async def call(
+        self, method: str, path: str, params: dict[str, Any] | None = None, json: Any = None
+    ) -> Exchange:
+        answer = await self.http.request(
+            method,
+            f"/inventory/v1{path}",
+            params={"organization_id": "1", **(params or {})},
+            json=json,
+            headers={"Authorization": f"Zoho-oauthtoken {self.token}"},
+        )
+        content_type = answer.headers.get("content-type", "")
+        body = answer.json() if content_type.startswith("application/json") else answer.content
+        exchange = Exchange(method, path, answer.status_code, content_type, body)
+        self.exchanges.append(exchange)
+        return exchange
+
+
+@pytest.fixture
+async def caller(emulator: EmulatorHandle) -> AsyncIterator[Caller]:
+    async with httpx.AsyncClient(base_url=emulator.url, timeout=10) as http:
+        form = {"grant_type": "refresh_token", "client_id": "emulator", "client_secret": "emulator"}
+        token = (await http.post("/oauth/v2/token", data={**form, "refresh_token": "emulator"})).json()
+        yield Caller(http, token["access_token"])

@@ -146,7 +146,7 @@ DEMO_CURRENCY = "IQD"
 
 
 def demo_items(count: int = 1000, seed: int = 20261127) -> list[dict[str, Any]]:
-    """Zoho-shaped items; a few inactive, a few out of stock (zero or negative), stock sometimes as text."""
+    """Zoho-shaped items; a few inactive, a few out of stock (zero or negative); no pictures yet."""
     rng = random.Random(seed)
     now = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     names = list(CATEGORIES)
@@ -164,11 +164,9 @@ def demo_items(count: int = 1000, seed: int = 20261127) -> list[dict[str, Any]]:
             name = f"{name} #{index}"
         seen.add(name)
         roll = rng.random()
-        stock: int | str = rng.randint(1, 400)
+        stock = rng.randint(1, 400)
         if roll < 0.06:
             stock = rng.choice([0, -rng.randint(1, 5)])
-        elif roll < 0.12:
-            stock = str(stock)
         item_id = str(4815000000000000 + index)
         rate = rng.randrange(250, 60000, 250)
         modified = now + timedelta(minutes=index)
@@ -187,7 +185,10 @@ def demo_items(count: int = 1000, seed: int = 20261127) -> list[dict[str, Any]]:
                 "stock_on_hand": stock,
                 "available_stock": stock,
                 "actual_available_stock": stock,
-                "image_url": f"https://images.example.com/items/{item_id}.jpg",
+                "image_name": "",
+                "image_id": "",
+                "image_type": "",
+                "image_document_id": "",
                 "created_time": format_zoho_time(now),
                 "last_modified_time": format_zoho_time(modified),
             }

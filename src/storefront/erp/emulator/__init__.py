@@ -4,7 +4,7 @@ from storefront.erp.emulator.app import BOOKS_PATH, INVENTORY_PATH, create_emula
 from storefront.erp.emulator.control_client import EmulatorControl
 from storefront.erp.emulator.server import EmulatorServer, LoopbackServer
 from storefront.erp.emulator.state import EmulatorConfig, EmulatorState
-from storefront.erp.emulator.webhooks import SIGNATURE_HEADER, sign
+from storefront.erp.emulator.webhooks import SIGNATURE_HEADER, billing_string, sign, sign_billing
 
 __all__ = [
     "BOOKS_PATH",
@@ -15,6 +15,8 @@ __all__ = [
     "EmulatorServer",
     "EmulatorState",
     "LoopbackServer",
+    "billing_string",
     "create_emulator_app",
     "sign",
+    "sign_billing",
 ]

@@ -28,9 +28,46 @@ class EmulatorControl:
     async def delete_item(self, item_id: str) -> None:
         await self._call("DELETE", f"/items/{item_id}")
 
-    async def set_pricebook(self, name: str, rates: dict[str, Any], currency: str = "IQD") -> str:
-        body = await self._call("PUT", f"/pricebooks/{name}", json={"currency": currency, "rates": rates})
+    async def set_pricebook(
+        self, name: str, rates: dict[str, Any], currency: str = "IQD", **options: Any
+    ) -> str:
+        """Options: pricebook_type (per_item, fixed_percentage), percentage, is_increase,
+        pricing_scheme (unit, volume) and brackets ({item_id: [{start_quantity, end_quantity, pricebook_rate}]})."""
+        body = await self._call(
+            "PUT", f"/pricebooks/{name}", json={"currency": currency, "rates": rates, **options}
+        )
         return str(body["pricebook_id"])
+
+    async def set_image(
+        self, item_id: str, content: bytes, content_type: str = "image/jpeg"
+    ) -> dict[str, Any]:
+        return await self._call(
+            "PUT", f"/items/{item_id}/image", content=content, headers={"Content-Type": content_type}
+        )
+
+    async def remove_image(self, item_id: str) -> None:
+        await self._call("DELETE", f"/items/{item_id}/image")
+
+    async def set_stock(self, item_id: str, **stock: Any) -> dict[str, Any]:
+        """A stock movement (last_modified_time untouched): `locations=[...]` or org-wide figures."""
+        return await self._call("PUT", f"/items/{item_id}/stock", json=stock)
+
+    async def set_locations(self, locations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return list((await self._call("PUT", "/locations", json=locations))["locations"])
+
+    async def quota(self) -> dict[str, Any]:
+        return await self._call("GET", "/quota")
+
+    async def set_quota(self, **changes: Any) -> dict[str, Any]:
+        """Any of daily_quota=n, spend=n, restart_day=True."""
+        return await self._call("PUT", "/quota", json=changes)
+
+    async def requests(self, since: int = 0) -> list[dict[str, Any]]:
+        """The API requests received (method, path, query, content_type, json, form), oldest first."""
+        return list((await self._call("GET", "/requests", params={"since": since}))["requests"])
+
+    async def clear_requests(self) -> None:
+        await self._call("DELETE", "/requests")
 
     async def faults(self, **faults: Any) -> dict[str, Any]:
         body = await self._call("PUT", "/faults", json=faults)

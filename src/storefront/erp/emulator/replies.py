@@ -7,6 +7,12 @@ import orjson
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+NOT_FOUND_CODE = 1002
+NOT_AUTHORISED = (401, 57, "You are not authorized to perform this operation")
+# Zoho's answers for a URL it does not serve and a method a URL does not take (405's code unconfirmed).
+UNKNOWN_URL = (404, 5, "Invalid URL Passed")
+METHOD_NOT_ALLOWED = (405, 37, "The HTTP method is not allowed for the requested resource")
+
 
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
@@ -35,6 +41,18 @@ def fail(status: int, code: int, message: str) -> ZohoJSON:
 
 def invalid(field: str) -> ZohoJSON:
     return fail(400, 2, f"Invalid value passed for {field}")
+
+
+def missing(what: str) -> ZohoJSON:
+    return fail(404, NOT_FOUND_CODE, f"{what} does not exist.")
+
+
+class BadValue(Exception):
+    """A request Zoho refuses with code 2, naming the offending field."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
 
 
 class DroppedAnswer(Response):
