@@ -16,7 +16,6 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.support import databases
-from tests.support.emulator import UNTIL_THE_CLIENT_IS_FIXED
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -91,10 +90,6 @@ def demo(clean_database: databases.TestDatabase, tmp_path: Path) -> Iterator[Dem
             return response.status_code == 200 and bool(response.json()["data"])
 
         wait_for("the demo's first sync", synced, timeout=90)
-        # The demo pushes orders through today's client: until it is fixed, its emulator lets the
-        # client's known faults pass (see UNTIL_THE_CLIENT_IS_FIXED).
-        lenient = httpx.put(f"{demo.erp_url}/_emulator/config", json=UNTIL_THE_CLIENT_IS_FIXED, timeout=5)
-        assert lenient.status_code == 200, lenient.text
         yield demo
     finally:
         process.send_signal(signal.SIGINT)

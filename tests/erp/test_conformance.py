@@ -147,6 +147,13 @@ async def exercise(caller: Caller, ids: dict[str, str]) -> None:
     await call("GET", "/salesorders", {"per_page": 1})
     await call("GET", f"/salesorders/{order_id}")
     await call("GET", "/salesorders/404404")
+    second = await call(
+        "POST",
+        "/salesorders",
+        json={"customer_id": contact.body["contact"]["contact_id"], "line_items": [line]},
+    )
+    await call("POST", "/salesorders/status/confirmed", {"salesorder_ids": second.body["salesorder"]["salesorder_id"]})
+    await call("POST", "/salesorders/status/confirmed", {"salesorder_ids": f"{order_id},404404"})
     await call("POST", f"/salesorders/{order_id}/status/confirmed")
     await call("POST", f"/salesorders/{order_id}/status/confirmed")
     await call("POST", f"/salesorders/{order_id}/status/void")

@@ -13,7 +13,7 @@ from storefront.erp.zoho import ZohoClient
 from storefront.orders.service import order_hooks
 from storefront.orders.worker import OrderPusher
 from tests.support.catalog import seed, zoho_item
-from tests.support.emulator import UNTIL_THE_CLIENT_IS_FIXED, EmulatorHandle
+from tests.support.emulator import EmulatorHandle
 
 
 @pytest.fixture
@@ -65,12 +65,6 @@ class Shop:
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()["data"]
         return body
-
-
-@pytest.fixture(autouse=True)
-def lenient_erp(emulator: EmulatorHandle) -> None:
-    """Orders go through today's client: until it is fixed, the emulator lets its known faults pass."""
-    emulator.state.config.update(UNTIL_THE_CLIENT_IS_FIXED)
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from storefront.erp.emulator import EmulatorControl
 from tests.support import databases
 from tests.support.catalog import seed, zoho_item
 from tests.support.databases import backend
-from tests.support.emulator import UNTIL_THE_CLIENT_IS_FIXED
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -101,9 +100,6 @@ async def cluster(clean_database: databases.TestDatabase) -> AsyncIterator[dict[
         for port in api_ports:
             await wait_for(f"http://127.0.0.1:{port}/health/live", processes)
         control = EmulatorControl(emulator_url)
-        # The workers push through today's client: until it is fixed, the emulator lets its known
-        # faults pass (see UNTIL_THE_CLIENT_IS_FIXED).
-        await control.configure(**UNTIL_THE_CLIENT_IS_FIXED)
         try:
             yield {
                 "apis": [f"http://127.0.0.1:{port}" for port in api_ports],

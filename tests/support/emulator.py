@@ -18,14 +18,6 @@ from starlette.routing import Route
 from storefront.config import Settings
 from storefront.erp.emulator import EmulatorConfig, EmulatorControl, EmulatorServer, LoopbackServer
 
-# Zoho rules today's client still breaks. The fixtures of the tests that push orders through that
-# client turn these refusals off; each line goes when the client keeps the rule.
-UNTIL_THE_CLIENT_IS_FIXED: dict[str, Any] = {
-    "lenient_salesorder_fields": True,  # until the client stops sending currency_code in sales orders
-    "lenient_number_strings": True,  # until the client sends line item rates as JSON numbers
-}
-
-
 @dataclass
 class ReceivedWebhook:
     headers: dict[str, str]

@@ -78,7 +78,8 @@ async def test_cli_item_sync_reads_only_the_named_items(
 
     assert code == 0, output
     assert "items" in output
-    assert await emulator.control.calls("GET /items/{id}", 200) == 2
+    # Both in one bulk read.
+    assert await emulator.control.calls("GET /itemdetails", 200) == 1
     assert set(await listed_products(shop)) == {erp_items[0]["item_id"], erp_items[2]["item_id"]}
 
 

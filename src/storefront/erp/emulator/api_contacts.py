@@ -99,7 +99,7 @@ def contact_routes(state: EmulatorState) -> Routes:
         taken = any(
             contact["contact_name"].casefold() == name.casefold() for contact in state.contacts.values()
         )
-        if taken and not state.config.lenient_contact_names:
+        if taken:
             return fail(
                 400,
                 DUPLICATE_NAME_CODE,

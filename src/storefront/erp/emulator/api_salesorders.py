@@ -74,12 +74,7 @@ def salesorder_routes(state: EmulatorState) -> Routes:
 
     async def create_salesorder(request: Request) -> Response:
         config = state.config
-        body = held_to(
-            SALESORDER_CREATE,
-            await read_body(request),
-            drop_unknown=config.lenient_salesorder_fields,
-            numbers_from_text=config.lenient_number_strings,
-        )
+        body = held_to(SALESORDER_CREATE, await read_body(request))
         contact = state.contacts.get(body["customer_id"])
         if contact is None:
             raise BadValue("customer_id")
@@ -132,11 +127,6 @@ def salesorder_routes(state: EmulatorState) -> Routes:
     async def list_salesorders(request: Request) -> Response:
         # Only page and per_page are documented; Zoho may ignore any other filter, and so does this.
         orders = list(reversed(state.salesorders.values()))  # newest first
-        if state.config.lenient_salesorder_filters:
-            for name in ("reference_number", "salesorder_number"):
-                wanted = request.query_params.get(name)
-                if wanted is not None:
-                    orders = [order for order in orders if order[name] == wanted]
         rows = [{name: order[name] for name in SALESORDER_ROW.fields} for order in orders]
         page, context = paged(request, rows)
         return ok({"salesorders": page, **context})
@@ -155,6 +145,20 @@ def salesorder_routes(state: EmulatorState) -> Routes:
         commit(order, 1)
         return ok({}, message="Sales Order has been marked as confirmed.")
 
+    async def confirm_many(request: Request) -> Response:
+        # The whole batch is refused when one id is unknown or not a draft (as strict as Zoho can be).
+        ids = [part for part in (request.query_params.get("salesorder_ids") or "").split(",") if part]
+        if not ids:
+            raise BadValue("salesorder_ids")
+        orders = [state.salesorders.get(salesorder_id) for salesorder_id in ids]
+        if any(order is None or order["status"] != DRAFT for order in orders):
+            return fail(400, STATUS_REFUSED_CODE, "Only draft sales orders can be confirmed.")
+        for order in orders:
+            assert order is not None
+            order.update(status=CONFIRMED, last_modified_time=now_text())
+            commit(order, 1)
+        return ok({}, message="Sales order status has been changed to Confirmed.")
+
     async def void(request: Request) -> Response:
         order = state.salesorders.get(request.path_params["salesorder_id"])
         if order is None:
@@ -170,6 +174,7 @@ def salesorder_routes(state: EmulatorState) -> Routes:
         ("GET", "/salesorders", list_salesorders, True),
         ("POST", "/salesorders", create_salesorder, True),
         ("GET", "/salesorders/{salesorder_id}", get_salesorder, True),
+        ("POST", "/salesorders/status/confirmed", confirm_many, True),
         ("POST", "/salesorders/{salesorder_id}/status/confirmed", confirm, True),
         ("POST", "/salesorders/{salesorder_id}/status/void", void, True),
     ]

@@ -717,6 +717,7 @@ OPERATIONS: tuple[Operation, ...] = (
         answer=answer({"salesorder": SALESORDER}, "salesorder"),
     ),
     Operation("GET", "/salesorders/{salesorder_id}", answer=answer({"salesorder": SALESORDER}, "salesorder")),
+    Operation("POST", "/salesorders/status/confirmed", {"salesorder_ids": STR}, answer=answer({})),
     Operation("POST", "/salesorders/{salesorder_id}/status/confirmed", answer=answer({})),
     Operation("POST", "/salesorders/{salesorder_id}/status/void", answer=answer({})),
     Operation(

@@ -57,10 +57,6 @@ class EmulatorConfig:
     salesorder_answer_key: str = "salesorder"
     # Lenient switches: each turns one of Zoho's refusals off, for tests of clients that still
     # break that rule. Production-like use leaves them all off.
-    lenient_salesorder_fields: bool = False  # accept (and ignore) undocumented sales order fields
-    lenient_number_strings: bool = False  # accept numbers sent as JSON strings in sales orders
-    lenient_salesorder_filters: bool = False  # GET /salesorders honours reference_number/salesorder_number
-    lenient_contact_names: bool = False  # accept a second contact with an existing contact_name
 
     def update(self, values: dict[str, Any]) -> None:
         """Set options after checking every one; nothing changes when one is refused."""
