@@ -73,13 +73,18 @@ CLIENT_CALLS = (
     ClientCall(
         "create_contact",
         lambda client, _: client.create_contact(
-            contact_name("Sara Hadi", "sara@example.com"), "sara@example.com", "+9647711111111", "460000000000011"
+            contact_name("Sara Hadi", "sara@example.com"),
+            "sara@example.com",
+            "+9647711111111",
+            "460000000000011",
         ),
     ),
     ClientCall("create_salesorder", lambda client, scene: client.create_salesorder(_payload(scene))),
     ClientCall("get_salesorder", lambda client, scene: client.get_salesorder(scene.salesorder_id)),
     ClientCall("list_salesorders", lambda client, _: client.list_salesorders(2)),
-    ClientCall("confirm_salesorders", lambda client, scene: client.confirm_salesorders([scene.salesorder_id])),
+    ClientCall(
+        "confirm_salesorders", lambda client, scene: client.confirm_salesorders([scene.salesorder_id])
+    ),
     ClientCall("confirm_salesorder", lambda client, scene: client.confirm_salesorder(scene.salesorder_id)),
     ClientCall("void_salesorder", lambda client, scene: client.void_salesorder(scene.salesorder_id)),
 )
@@ -133,7 +138,9 @@ async def test_the_client_sends_what_zoho_documents(
     await emulator.control.set_pricebook("consumer_iqd", {item["item_id"]: 1500})
     client = make_client()
     customer_id = await client.create_contact("Noor Ali", "noor@example.com", None)
-    draft = await client.create_salesorder(_payload(Scene(item["item_id"], customer_id, ""), "SF-261120-DRAFT"))
+    draft = await client.create_salesorder(
+        _payload(Scene(item["item_id"], customer_id, ""), "SF-261120-DRAFT")
+    )
     await emulator.control.clear_requests()
 
     with contextlib.suppress(ErpRejected):  # a refusal still shows what was sent

@@ -152,7 +152,11 @@ async def exercise(caller: Caller, ids: dict[str, str]) -> None:
         "/salesorders",
         json={"customer_id": contact.body["contact"]["contact_id"], "line_items": [line]},
     )
-    await call("POST", "/salesorders/status/confirmed", {"salesorder_ids": second.body["salesorder"]["salesorder_id"]})
+    await call(
+        "POST",
+        "/salesorders/status/confirmed",
+        {"salesorder_ids": second.body["salesorder"]["salesorder_id"]},
+    )
     await call("POST", "/salesorders/status/confirmed", {"salesorder_ids": f"{order_id},404404"})
     await call("POST", f"/salesorders/{order_id}/status/confirmed")
     await call("POST", f"/salesorders/{order_id}/status/confirmed")

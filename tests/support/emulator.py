@@ -18,6 +18,7 @@ from starlette.routing import Route
 from storefront.config import Settings
 from storefront.erp.emulator import EmulatorConfig, EmulatorControl, EmulatorServer, LoopbackServer
 
+
 @dataclass
 class ReceivedWebhook:
     headers: dict[str, str]
