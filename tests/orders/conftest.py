@@ -12,6 +12,7 @@ from storefront.config import Settings
 from storefront.erp.zoho import ZohoClient
 from storefront.orders.service import order_hooks
 from storefront.orders.worker import OrderPusher
+from storefront.sync.settle import ReservationSettler
 from tests.support.catalog import seed, zoho_item
 from tests.support.emulator import EmulatorHandle
 
@@ -46,6 +47,11 @@ class Shop:
     emulator: EmulatorHandle
     erp_clients: list[ZohoClient] = field(default_factory=list)
 
+    def in_process_pusher(self) -> OrderPusher:
+        """A push worker on the service's own ERP client, as an API process runs it (what it
+        learns of the ERP's budget and quota, the service's readiness reports)."""
+        return OrderPusher(self.app.state.db, self.app.state.erp, self.settings, hooks=order_hooks(self.app))
+
     def pusher(self, **overrides: Any) -> OrderPusher:
         settings = self.settings.model_copy(update=overrides)
         erp = ZohoClient.from_settings(
@@ -53,6 +59,13 @@ class Shop:
         )
         self.erp_clients.append(erp)
         return OrderPusher(self.app.state.db, erp, settings, hooks=order_hooks(self.app))
+
+    def settler(self, interval_seconds: float = 10.0) -> ReservationSettler:
+        erp = ZohoClient.from_settings(
+            self.settings, api_url=self.emulator.api_url, accounts_url=self.emulator.url
+        )
+        self.erp_clients.append(erp)
+        return ReservationSettler(self.app.state.db, erp, interval_seconds)
 
     async def stock(self, item: dict[str, Any]) -> int:
         response = await self.http.get(f"/api/consumer/products/{item['item_id']}")

@@ -3,7 +3,7 @@
 from itertools import count
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from storefront.catalog.models import Product
 from storefront.config import Settings
@@ -72,3 +72,18 @@ async def set_reserved(settings: Settings, erp_item_id: str, reserved: int) -> N
             )
     finally:
         await database.dispose()
+
+
+async def reserved_units(settings: Settings, erp_item_id: str) -> int:
+    """The units our own orders still hold on a product (not shown by any answer: the shop shows
+    sellable stock, the ERP's figure less these)."""
+    database = create_database(settings)
+    try:
+        async with database.sessionmaker() as session:
+            reserved = await session.scalar(
+                select(Product.reserved_stock).where(Product.erp_item_id == erp_item_id)
+            )
+    finally:
+        await database.dispose()
+    assert reserved is not None, f"no product for item {erp_item_id}"
+    return reserved

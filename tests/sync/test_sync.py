@@ -188,7 +188,7 @@ async def test_missing_price_book_fails_the_run_and_keeps_prices(
     assert "no_such_book" in run["error"]
 
 
-async def test_a_sync_failing_halfway_is_marked_failed_and_leaves_earlier_data_intact(
+async def test_a_sync_failing_halfway_is_marked_failed_keeps_what_it_read_and_the_next_one_resumes(
     emulator: EmulatorHandle, shop: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
     items = catalog_items(500)
@@ -217,10 +217,19 @@ async def test_a_sync_failing_halfway_is_marked_failed_and_leaves_earlier_data_i
     assert run["finished_at"] is not None
     failed = await events(shop, admin_headers, name="tds.sync.failed")
     assert [event["correlation_id"] for event in failed] == [run_id]
-    assert await listed_products(shop) == before
+    # What was read before the failure is written (it is the ERP's truth); nothing else changed.
+    after = await listed_products(shop)
+    assert set(after) == set(before)
+    assert run["counts"]["deactivated"] == 0
+    assert {product["stock"] for product in after.values()} <= {1, *(p["stock"] for p in before.values())}
     status = (await shop.get("/api/consumer/sync/status")).json()["data"]
     assert status["last_run"]["status"] == "failed"
     assert status["running"] is False
+
+    resumed = await run_sync(shop, admin_headers, mode="full")
+    assert resumed["status"] == "completed"
+    assert resumed["counts"]["fetched"] < 500
+    assert {product["stock"] for product in (await listed_products(shop)).values()} == {1}
 
 
 async def wait_for_run(

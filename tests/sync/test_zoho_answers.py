@@ -61,3 +61,39 @@ async def test_a_price_book_that_would_unprice_most_of_the_shop_is_not_applied(
     assert run["status"] == "failed"
     assert "would unprice 30 of 40 listed products" in run["error"]
     assert len(await listed_products(shop)) == 40
+
+
+@pytest.mark.parametrize(
+    ("options", "kind"),
+    [
+        ({"pricebook_type": "fixed_percentage", "percentage": 10, "is_increase": True}, "fixed_percentage"),
+        ({"pricing_scheme": "volume"}, "volume"),
+    ],
+)
+async def test_a_price_book_without_one_rate_per_item_fails_the_run_clearly(
+    emulator: EmulatorHandle,
+    shop: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    options: dict[str, object],
+    kind: str,
+) -> None:
+    items = catalog_items(3)
+    await load(emulator, items)
+    await run_sync(shop, admin_headers, mode="full")
+    rates = rates_for(items) if kind != "fixed_percentage" else {}
+    if kind == "volume":
+        options = {
+            **options,
+            "brackets": {
+                item["item_id"]: [{"start_quantity": 1, "end_quantity": 10, "pricebook_rate": 900}]
+                for item in items
+            },
+        }
+    await emulator.control.set_pricebook(PRICE_BOOK, rates, **options)
+
+    run = await run_sync(shop, admin_headers, mode="full")
+
+    assert run["status"] == "failed"
+    assert kind in run["error"]
+    assert "one rate per item" in run["error"]
+    assert len(await listed_products(shop)) == 3

@@ -304,15 +304,20 @@ class SyncService:
     ) -> None:
         batch: list[ErpItem] = []
         read_at: datetime | None = None
-        async for page in list_modified(erp, run.cursor):
-            read_at = read_at or page.read_at
-            batch.extend(self._parse(page.items, tally))
-            tally.fetched += len(page.items)
-            notify(SyncProgress("fetching", tally.fetched, run.expected_items))
-            if len(batch) >= self.settings.sync_apply_batch_items:
-                await self._write_batch(run, batch, read_at, page.cursor, book, tally)
-                batch, read_at = [], None
-            run.cursor = page.cursor
+        try:
+            async for page in list_modified(erp, run.cursor):
+                read_at = read_at or page.read_at
+                batch.extend(self._parse(page.items, tally))
+                tally.fetched += len(page.items)
+                run.cursor = page.cursor
+                notify(SyncProgress("fetching", tally.fetched, run.expected_items))
+                if len(batch) >= self.settings.sync_apply_batch_items:
+                    await self._write_batch(run, batch, read_at, run.cursor, book, tally)
+                    batch, read_at = [], None
+        except ErpError:
+            # What was read is kept, and the listing resumes after it.
+            await self._write_batch(run, batch, read_at or utcnow(), run.cursor, book, tally)
+            raise
         await self._write_batch(run, batch, read_at or utcnow(), run.cursor, book, tally)
         if run.listing_id is not None:
             await self._settle_unseen(erp, run, tally)
