@@ -3,8 +3,9 @@
     .venv/bin/python -m benchmarks.erp_emulator_paging [--items 100000] [--rounds 5] [--changed 1000]
 
 Loads N items into an in-process emulator (no rate limit), then, each round, reads every item
-through ZohoClient.iter_item_pages (pages of 200, following has_more_page) and an incremental read
-of the last `--changed` items changed (last_modified_time). Prints the median and best of each.
+the way a sync lists them (storefront.sync.listing: pages of 200 asked from the last modification
+read) and an incremental read of the last `--changed` items changed. Prints the median and best
+of each.
 """
 
 import argparse
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from storefront.erp.emulator import EmulatorConfig, EmulatorServer
 from storefront.erp.zoho import ZohoClient
+from storefront.sync.listing import Cursor, list_modified
 
 
 def make_items(count: int) -> list[dict[str, object]]:
@@ -40,9 +42,9 @@ def make_items(count: int) -> list[dict[str, object]]:
 async def read_all(client: ZohoClient, since: datetime | None = None) -> tuple[int, int, float]:
     started = time.perf_counter()
     items = pages = 0
-    async for page in client.iter_item_pages(modified_since=since):
+    async for page in list_modified(client, Cursor(since)):
         pages += 1
-        items += len(page)
+        items += len(page.items)
     return items, pages, time.perf_counter() - started
 
 

@@ -69,8 +69,8 @@ class Settings(BaseSettings):
     # The share of the per-minute budget each kind of work may fill; order pushes may use it all,
     # so a sync or a stream of webhooks never starves them.
     zoho_settle_budget_share: float = Field(default=0.9, gt=0, le=1)
-    zoho_webhook_budget_share: float = Field(default=0.6, gt=0, le=1)
-    zoho_sync_budget_share: float = Field(default=0.5, gt=0, le=1)
+    zoho_webhook_budget_share: float = Field(default=0.8, gt=0, le=1)
+    zoho_sync_budget_share: float = Field(default=0.7, gt=0, le=1)
     # Syncs and webhooks stop when less than this share of the daily quota is left: the rest is
     # kept for order pushes.
     zoho_daily_reserve_share: float = Field(default=0.1, ge=0, lt=1)
@@ -100,8 +100,10 @@ class Settings(BaseSettings):
     sync_interval_seconds: float = Field(default=300.0, ge=0)
     # Incremental runs re-read from this long before the last modification they saw.
     sync_overlap_seconds: float = Field(default=60.0, ge=0)
-    # Items written per transaction while a run lists the catalog (a run resumes from the last one).
+    # A listing run writes what it has read every this many items or seconds, whichever comes
+    # first, in one transaction that also records where it stands (it resumes from there).
     sync_apply_batch_items: int = Field(default=5000, ge=1)
+    sync_apply_batch_seconds: float = Field(default=5.0, gt=0)
     # A full sync interrupted by a restart or a spent quota resumes within this long; older, it starts over.
     sync_resume_window_seconds: float = Field(default=86400.0, ge=0)
     # A run that would unprice more than this share of the listed products (and more than the

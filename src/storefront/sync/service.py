@@ -304,6 +304,7 @@ class SyncService:
     ) -> None:
         batch: list[ErpItem] = []
         read_at: datetime | None = None
+        written_at = time.monotonic()
         try:
             async for page in list_modified(erp, run.cursor):
                 read_at = read_at or page.read_at
@@ -311,9 +312,12 @@ class SyncService:
                 tally.fetched += len(page.items)
                 run.cursor = page.cursor
                 notify(SyncProgress("fetching", tally.fetched, run.expected_items))
-                if len(batch) >= self.settings.sync_apply_batch_items:
+                if (
+                    len(batch) >= self.settings.sync_apply_batch_items
+                    or time.monotonic() - written_at >= self.settings.sync_apply_batch_seconds
+                ):
                     await self._write_batch(run, batch, read_at, run.cursor, book, tally)
-                    batch, read_at = [], None
+                    batch, read_at, written_at = [], None, time.monotonic()
         except ErpError:
             # What was read is kept, and the listing resumes after it.
             await self._write_batch(run, batch, read_at or utcnow(), run.cursor, book, tally)
