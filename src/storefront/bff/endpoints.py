@@ -10,9 +10,10 @@ from storefront.catalog.repository import CatalogRepository
 from storefront.catalog.service import CatalogService
 from storefront.db.session import ReadSession
 from storefront.sync.repository import SyncRunRepository
+from storefront.web.edge import EdgeRoute
 from storefront.web.pagination import Page, page_meta, page_params
 
-router = APIRouter(tags=["bff-mobile"])
+router = APIRouter(route_class=EdgeRoute, tags=["bff-mobile"])
 
 # Every screen shows products, so every screen obeys the catalog's invalidation; the home screen
 # also shows the last sync time, which every finished sync changes.

@@ -8,9 +8,10 @@ from storefront.catalog.repository import CatalogRepository
 from storefront.catalog.schemas import ProductFilters
 from storefront.catalog.service import CatalogService
 from storefront.db.session import ReadSession
+from storefront.web.edge import EdgeRoute
 from storefront.web.pagination import Page, page_meta, page_params
 
-router = APIRouter(tags=["catalog"])
+router = APIRouter(route_class=EdgeRoute, tags=["catalog"])
 
 PRODUCTS = CachedRoute("consumer:products", ttl_seconds=300, namespaces=(CATALOG,))
 PRODUCT = CachedRoute("consumer:product", ttl_seconds=300, namespaces=(CATALOG,))

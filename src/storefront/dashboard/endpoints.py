@@ -15,9 +15,10 @@ from storefront.dashboard.service import overview
 from storefront.dashboard.session import close_session, open_session, read_session, token_is_valid
 from storefront.db.session import commit, discard_after_commit
 from storefront.orders.service import OrderService, order_hooks
+from storefront.web.edge import EdgeRoute
 from storefront.web.errors import StorefrontError
 
-router = APIRouter(prefix="/dashboard", include_in_schema=False)
+router = APIRouter(route_class=EdgeRoute, prefix="/dashboard", include_in_schema=False)
 
 _STATIC = Path(__file__).parent / "static"
 _STATIC_FILES = {

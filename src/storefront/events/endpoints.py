@@ -8,10 +8,11 @@ from storefront.db.session import ReadSession
 from storefront.events.repository import EventRepository
 from storefront.events.schemas import EventView
 from storefront.web.auth import require_admin
+from storefront.web.edge import EdgeRoute
 from storefront.web.pagination import Page, page_meta, page_params
 from storefront.web.responses import JSONResponse, success
 
-router = APIRouter(tags=["tds"], dependencies=[Depends(require_admin)])
+router = APIRouter(route_class=EdgeRoute, tags=["tds"], dependencies=[Depends(require_admin)])
 
 
 @router.get("/events")

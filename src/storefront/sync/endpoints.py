@@ -13,14 +13,15 @@ from storefront.sync.repository import SyncRunRepository
 from storefront.sync.schemas import SyncRequest, SyncRunView, SyncStatusView
 from storefront.sync.webhooks import SIGNATURE_HEADER, verify_signature
 from storefront.web.auth import require_admin
+from storefront.web.edge import EdgeRoute
 from storefront.web.errors import BadRequest, NotFound, ServiceUnavailable
 from storefront.web.pagination import Page, page_meta, page_params
 from storefront.web.responses import JSONResponse, success
 
-consumer_router = APIRouter(prefix="/sync", tags=["sync"])
+consumer_router = APIRouter(route_class=EdgeRoute, prefix="/sync", tags=["sync"])
 # Stock counts move with orders too, hence the catalog namespace as well.
 SYNC_STATUS_ROUTE = CachedRoute("consumer:sync-status", ttl_seconds=60, namespaces=(SYNC_STATUS, CATALOG))
-tds_router = APIRouter(tags=["tds"])
+tds_router = APIRouter(route_class=EdgeRoute, tags=["tds"])
 MAX_WEBHOOK_BYTES = 1_000_000
 
 
