@@ -11,7 +11,7 @@ from storefront.orders.endpoints import IdempotencyKey, contention_is_unavailabl
 from storefront.orders.idempotency import answer_once
 from storefront.orders.pricing import quote
 from storefront.orders.schemas import PlaceOrderIn
-from storefront.orders.service import OrderService, order_hooks
+from storefront.orders.service import OrderLimits, OrderService, order_hooks
 from storefront.web.edge import EdgeRoute, edge
 from storefront.web.ratelimit import limit_orders, limit_quotes
 from storefront.web.responses import JSONResponse, success, success_body
@@ -44,7 +44,9 @@ async def checkout(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     price_list = request.app.state.settings.price_list
-    service = OrderService(session, price_list, order_hooks(request.app))
+    service = OrderService(
+        session, price_list, order_hooks(request.app), OrderLimits.from_settings(request.app.state.settings)
+    )
 
     async def place() -> tuple[int, dict[str, Any]]:
         # Quoted in the order's own transaction, before its units are reserved.

@@ -1,6 +1,7 @@
 """Every table, imported in one place for migrations and metadata."""
 
 from storefront.catalog.models import Category, PriceList, Product, ProductPrice
+from storefront.dashboard.models import DashboardSessionRecord, StoredSecret
 from storefront.db.base import Base
 from storefront.events.models import Event
 from storefront.orders.models import IdempotencyRecord, Order, OrderLine, OrderPush
@@ -9,6 +10,7 @@ from storefront.sync.models import SyncRun, WebhookDelivery
 __all__ = [
     "Base",
     "Category",
+    "DashboardSessionRecord",
     "Event",
     "IdempotencyRecord",
     "Order",
@@ -17,6 +19,7 @@ __all__ = [
     "PriceList",
     "Product",
     "ProductPrice",
+    "StoredSecret",
     "SyncRun",
     "WebhookDelivery",
 ]

@@ -13,7 +13,7 @@ from storefront.db.session import ReadSession, WriteSession
 from storefront.orders.idempotency import Answer, OfferedKey, order_once
 from storefront.orders.repository import ACCEPTED, CANCELLED, CONFIRMED, FAILED
 from storefront.orders.schemas import PlaceOrderIn
-from storefront.orders.service import OrderService, order_hooks
+from storefront.orders.service import OrderLimits, OrderService, order_hooks
 from storefront.web.auth import require_admin
 from storefront.web.edge import EdgeRoute, edge
 from storefront.web.errors import ServiceUnavailable
@@ -54,7 +54,10 @@ tds_router = APIRouter(route_class=EdgeRoute, tags=["orders"], dependencies=[Dep
 
 
 def _service(request: Request, session: AsyncSession) -> OrderService:
-    return OrderService(session, request.app.state.settings.price_list, order_hooks(request.app))
+    settings = request.app.state.settings
+    return OrderService(
+        session, settings.price_list, order_hooks(request.app), OrderLimits.from_settings(settings)
+    )
 
 
 @consumer_router.post(

@@ -1,6 +1,7 @@
 """The sync machinery one process runs: the service, its background runs, the scheduler, webhooks."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from storefront.config import Settings
 from storefront.db.engine import Database
@@ -24,7 +25,8 @@ class SyncComponent:
     ) -> "SyncComponent":
         """Build it; the scheduler runs when background tasks are on and an interval is set."""
         service = SyncService(database, erp, settings, cache)
-        component = cls(service, BackgroundRuns(service), WebhookProcessor(database, service))
+        retention = timedelta(days=settings.zoho_webhook_retention_days)
+        component = cls(service, BackgroundRuns(service), WebhookProcessor(database, service, retention))
         if settings.run_background_tasks and settings.sync_interval_seconds > 0:
             component.scheduler = SyncScheduler(service, settings.sync_interval_seconds)
             component.scheduler.start()

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from storefront.sync.models import SyncRun
 
 SyncMode = Literal["full", "incremental", "items"]
-ItemId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# ERP item ids go into ERP URLs: letters, digits, "_" and "-" only (Zoho's are digits).
+ITEM_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+ItemId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ITEM_ID_PATTERN)]
 MAX_ITEMS_PER_REQUEST = 500
 
 

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import Message as EmailMessage
 from typing import Any, Literal, TypeVar
+from urllib.parse import parse_qsl
 
 from fastapi import params
 from fastapi.dependencies.models import Dependant
@@ -90,6 +91,15 @@ def _media_kind(content_type: str | None) -> MediaKind | None:
     if main == "application" and sub == "x-www-form-urlencoded":
         return "form"
     return None
+
+
+def is_form(request: Request) -> bool:
+    return _media_kind(request.headers.get("content-type")) == "form"
+
+
+def form_pairs(body: bytes) -> list[tuple[str, str]]:
+    """A form-encoded body's decoded pairs, in order."""
+    return parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
 
 
 def _declared_length(request: Request) -> int | None:
