@@ -99,7 +99,7 @@ def sync(
     from storefront.sync.command import run_sync_command
 
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, settings.log_database_level)
     raise typer.Exit(run_sync_command(settings, mode, items, console))
 
 
@@ -155,7 +155,7 @@ def worker() -> None:
     from storefront.orders.worker import run_worker
 
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, settings.log_database_level)
     asyncio.run(run_worker(settings))
 
 

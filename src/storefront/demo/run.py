@@ -36,7 +36,7 @@ def demo_settings(host: str, port: int, erp_port: int, products: int) -> Setting
 
 def run_demo(host: str, port: int, erp_port: int, products: int, console: Console) -> None:
     settings = demo_settings(host, port, erp_port, products)
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, settings.log_database_level)
     upgrade(settings.database_url)
     asyncio.run(_serve(settings, host, port, console))
 
