@@ -105,12 +105,15 @@ async def test_order_placement_and_checkout_share_a_per_client_limit(
     settings = secure_settings()
     await seed(settings, [tea])
     body = order((tea["item_id"], 1))
-    async with running_app(settings) as application:
-        async with client_of(application) as shopper, client_of(application, OTHER_SHOPPER) as other:
-            assert await _place_until_refused(shopper, ORDERS, body, 5) == 5
-            assert await _place_until_refused(shopper, CHECKOUT, body, 20) == 5
-            assert await _place_until_refused(shopper, ORDERS, body, 5) == 0
-            assert await _place_until_refused(other, ORDERS, body, 3) == 3
+    async with (
+        running_app(settings) as application,
+        client_of(application) as shopper,
+        client_of(application, OTHER_SHOPPER) as other,
+    ):
+        assert await _place_until_refused(shopper, ORDERS, body, 5) == 5
+        assert await _place_until_refused(shopper, CHECKOUT, body, 20) == 5
+        assert await _place_until_refused(shopper, ORDERS, body, 5) == 0
+        assert await _place_until_refused(other, ORDERS, body, 3) == 3
 
 
 async def test_cart_quotes_are_rate_limited(
@@ -129,17 +132,20 @@ async def test_forwarded_for_counts_only_behind_a_trusted_proxy(
     settings = secure_settings(rate_limit_orders="2/minute", trusted_proxies=["10.0.0.5"])
     await seed(settings, [tea])
     body = order((tea["item_id"], 1))
-    async with running_app(settings) as application:
-        async with client_of(application) as direct, client_of(application, "10.0.0.5") as proxy:
-            for n in range(2):
-                forged = {"X-Forwarded-For": f"192.0.2.{n}"}
-                assert (await direct.post(ORDERS, json=body, headers=forged)).status_code == 201
-            assert (
-                await direct.post(ORDERS, json=body, headers={"X-Forwarded-For": "192.0.2.99"})
-            ).status_code == 429
-            for n in range(3):
-                shopper = {"X-Forwarded-For": f"192.0.2.{n}, 10.0.0.5"}
-                assert (await proxy.post(ORDERS, json=body, headers=shopper)).status_code == 201
+    async with (
+        running_app(settings) as application,
+        client_of(application) as direct,
+        client_of(application, "10.0.0.5") as proxy,
+    ):
+        for n in range(2):
+            forged = {"X-Forwarded-For": f"192.0.2.{n}"}
+            assert (await direct.post(ORDERS, json=body, headers=forged)).status_code == 201
+        assert (
+            await direct.post(ORDERS, json=body, headers={"X-Forwarded-For": "192.0.2.99"})
+        ).status_code == 429
+        for n in range(3):
+            shopper = {"X-Forwarded-For": f"192.0.2.{n}, 10.0.0.5"}
+            assert (await proxy.post(ORDERS, json=body, headers=shopper)).status_code == 201
 
 
 async def test_the_limit_is_shared_by_processes_through_redis(
@@ -151,9 +157,13 @@ async def test_the_limit_is_shared_by_processes_through_redis(
     await seed(settings, [tea])
     body = order((tea["item_id"], 1))
     try:
-        async with running_app(settings) as first, running_app(settings) as second:
-            async with client_of(first) as one, client_of(second) as other:
-                assert await _place_until_refused(one, ORDERS, body, 2) == 2
-                assert await _place_until_refused(other, ORDERS, body, 5) == 2
+        async with (
+            running_app(settings) as first,
+            running_app(settings) as second,
+            client_of(first) as one,
+            client_of(second) as other,
+        ):
+            assert await _place_until_refused(one, ORDERS, body, 2) == 2
+            assert await _place_until_refused(other, ORDERS, body, 5) == 2
     finally:
         await forget_versions(prefix)

@@ -133,11 +133,15 @@ async def test_the_generated_session_key_is_shared_by_every_process(
     make_settings: Callable[..., Settings],
 ) -> None:
     settings = make_settings()
-    async with running_app(settings) as first, running_app(settings) as second:
-        async with client_of(first) as one, client_of(second) as other:
-            cookie = await _log_in(one)
-            other.cookies.set("storefront_dashboard", cookie)
-            assert (await other.get("/dashboard")).status_code == 200
+    async with (
+        running_app(settings) as first,
+        running_app(settings) as second,
+        client_of(first) as one,
+        client_of(second) as other,
+    ):
+        cookie = await _log_in(one)
+        other.cookies.set("storefront_dashboard", cookie)
+        assert (await other.get("/dashboard")).status_code == 200
 
 
 async def test_a_configured_session_secret_signs_the_cookie(make_settings: Callable[..., Settings]) -> None:
@@ -152,25 +156,28 @@ async def test_failed_admin_attempts_are_throttled_per_client(
     secure_settings: Callable[..., Settings],
 ) -> None:
     settings = secure_settings(rate_limit_admin_failures="3/minute")
-    async with running_app(settings) as application:
-        async with client_of(application) as attacker, client_of(application, OTHER_SHOPPER) as operator:
-            for _ in range(3):
-                wrong = await attacker.get("/api/tds/runs", headers={"Authorization": "Bearer guess"})
-                assert wrong.status_code == 401
-            throttled = await attacker.get("/api/tds/runs", headers={"Authorization": "Bearer guess"})
-            assert throttled.status_code == 429
-            body = throttled.json()
-            assert body["status"] == "error"
-            assert body["error"]["code"] == "rate_limited"
-            assert int(throttled.headers["retry-after"]) >= 1
-            assert body["error"]["details"]["retry_after_seconds"] == int(throttled.headers["retry-after"])
-            right = await attacker.get("/api/tds/runs", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
-            assert right.status_code == 429
-            login = await attacker.post("/dashboard/login", data={"token": ADMIN_TOKEN})
-            assert login.status_code == 429
-            assert "set-cookie" not in login.headers
-            fine = await operator.get("/api/tds/runs", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
-            assert fine.status_code == 200
+    async with (
+        running_app(settings) as application,
+        client_of(application) as attacker,
+        client_of(application, OTHER_SHOPPER) as operator,
+    ):
+        for _ in range(3):
+            wrong = await attacker.get("/api/tds/runs", headers={"Authorization": "Bearer guess"})
+            assert wrong.status_code == 401
+        throttled = await attacker.get("/api/tds/runs", headers={"Authorization": "Bearer guess"})
+        assert throttled.status_code == 429
+        body = throttled.json()
+        assert body["status"] == "error"
+        assert body["error"]["code"] == "rate_limited"
+        assert int(throttled.headers["retry-after"]) >= 1
+        assert body["error"]["details"]["retry_after_seconds"] == int(throttled.headers["retry-after"])
+        right = await attacker.get("/api/tds/runs", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert right.status_code == 429
+        login = await attacker.post("/dashboard/login", data={"token": ADMIN_TOKEN})
+        assert login.status_code == 429
+        assert "set-cookie" not in login.headers
+        fine = await operator.get("/api/tds/runs", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert fine.status_code == 200
 
 
 async def test_failed_dashboard_logins_count_too(secure_settings: Callable[..., Settings]) -> None:
@@ -194,10 +201,13 @@ async def test_the_session_cookie_is_secure_when_forced_or_behind_a_trusted_tls_
         response = await client.post("/dashboard/login", data={"token": ADMIN_TOKEN})
         assert "secure" in response.headers["set-cookie"].lower()
     proxied = make_settings(trusted_proxies=["10.0.0.5"])
-    async with running_app(proxied) as application:
-        async with client_of(application, "10.0.0.5") as via_proxy, client_of(application) as direct:
-            tls = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
-            behind = await via_proxy.post("/dashboard/login", data={"token": ADMIN_TOKEN}, headers=tls)
-            assert "secure" in behind.headers["set-cookie"].lower()
-            spoofed = await direct.post("/dashboard/login", data={"token": ADMIN_TOKEN}, headers=tls)
-            assert "secure" not in spoofed.headers["set-cookie"].lower()
+    async with (
+        running_app(proxied) as application,
+        client_of(application, "10.0.0.5") as via_proxy,
+        client_of(application) as direct,
+    ):
+        tls = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+        behind = await via_proxy.post("/dashboard/login", data={"token": ADMIN_TOKEN}, headers=tls)
+        assert "secure" in behind.headers["set-cookie"].lower()
+        spoofed = await direct.post("/dashboard/login", data={"token": ADMIN_TOKEN}, headers=tls)
+        assert "secure" not in spoofed.headers["set-cookie"].lower()
