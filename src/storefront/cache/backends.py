@@ -6,7 +6,6 @@ so an entry kept in some process's L1 under an old token can never match again.
 
 import secrets
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -94,8 +93,8 @@ class MemoryBackend:
     def __init__(self, max_entries: int) -> None:
         self._entries: ExpiringLRU[CacheEntry] = ExpiringLRU(max_entries)
         self._versions: dict[str, str] = {}
-        # Each route's keys, oldest first: a route at its bound gives up its oldest entry.
-        self._route_keys: dict[str, OrderedDict[str, None]] = {}
+        # Per route: when its window ends, and the answers (suffixes) stored in it.
+        self._stored: dict[str, tuple[float, set[str]]] = {}
 
     async def read_versions(self, namespaces: Sequence[str]) -> list[str]:
         versions = self._versions
@@ -112,13 +111,16 @@ class MemoryBackend:
         return self._entries.get(key)
 
     async def set(self, key: str, entry: CacheEntry, ttl_seconds: float, bound: EntryBound) -> bool:
-        keys = self._route_keys.setdefault(bound.route, OrderedDict())
-        keys[key] = None
-        keys.move_to_end(key)
-        while len(keys) > bound.max_entries:
-            oldest, _ = keys.popitem(last=False)
-            self._entries.pop(oldest)
-        self._entries.put(key, entry, time.time() + ttl_seconds)
+        now = time.time()
+        window_ends, suffixes = self._stored.get(bound.route, (0.0, set()))
+        if now >= window_ends:
+            window_ends, suffixes = now + bound.window_seconds, set()
+            self._stored[bound.route] = (window_ends, suffixes)
+        if bound.suffix not in suffixes:
+            if len(suffixes) >= bound.max_entries:
+                return False
+            suffixes.add(bound.suffix)
+        self._entries.put(key, entry, now + ttl_seconds)
         return True
 
     async def try_lock(self, key: str, token: str, ttl_seconds: float) -> bool:

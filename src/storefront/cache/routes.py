@@ -28,8 +28,10 @@ _DECIMAL_INTEGER = re.compile(r"[+-]?[0-9]{1,30}")
 
 
 def canonical_int(raw: str) -> str:
-    """`0200`, `+200` and `200` are one answer; anything else stays as sent (and never validates)."""
-    return str(int(raw)) if _DECIMAL_INTEGER.fullmatch(raw) else raw
+    """`0200`, ` 200`, `+200` and `200` are one answer; anything else stays as sent (and never
+    validates)."""
+    text = raw.strip()
+    return str(int(text)) if _DECIMAL_INTEGER.fullmatch(text) else raw
 
 
 @dataclass(frozen=True, slots=True)
