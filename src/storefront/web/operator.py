@@ -70,7 +70,12 @@ class OperatorListener:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((self._host, self._port))
         config = uvicorn.Config(
-            self._asgi, lifespan="off", log_level="warning", access_log=False, proxy_headers=False
+            self._asgi,
+            interface="asgi3",
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,
         )
         self._server = uvicorn.Server(config)
         # `serve` would take over the process's signal handlers from the main server.
