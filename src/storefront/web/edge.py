@@ -140,6 +140,9 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return receive_again
 
 
+_MEDIA_TYPES: dict[MediaKind, str] = {"json": "application/json", "form": "application/x-www-form-urlencoded"}
+
+
 class EdgeRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
@@ -162,7 +165,10 @@ class EdgeRoute(APIRoute):
             await gate(request)
         refuse_unstorable_url(scope)
         if scope["method"] in _BODY_METHODS:
-            receive = await self._checked_body(request, receive)
+            try:
+                receive = await self._checked_body(request, receive)
+            except ClientDisconnect:
+                return  # the client left while sending its body: nobody to answer
         await super().handle(scope, receive, send)
 
     async def _checked_body(self, request: Request, receive: Receive) -> Receive:
@@ -177,6 +183,3 @@ class EdgeRoute(APIRoute):
         elif kind == "form":
             refuse_unstorable_form(body)
         return _replay(body, receive)
-
-
-_MEDIA_TYPES: dict[MediaKind, str] = {"json": "application/json", "form": "application/x-www-form-urlencoded"}
