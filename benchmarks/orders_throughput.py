@@ -230,6 +230,8 @@ async def main(args: argparse.Namespace) -> None:
             "STOREFRONT_LOG_LEVEL": "WARNING",
             "STOREFRONT_DATABASE_POOL_SIZE": str(args.pool),
             "STOREFRONT_DATABASE_MAX_OVERFLOW": "0",
+            # Every simulated shopper connects from 127.0.0.1: one client to the rate limit.
+            "STOREFRONT_RATE_LIMIT_ORDERS": "1000000/second",
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable,

@@ -37,6 +37,10 @@ def make_settings(clean_database: TestDatabase) -> Callable[..., Settings]:
             "admin_token": ADMIN_TOKEN,
             "run_background_tasks": False,
             "log_json": True,
+            # Most tests place orders and quote carts faster than a shopper would; the limits
+            # themselves are tested in tests/security with their production defaults.
+            "rate_limit_orders": "1000000/second",
+            "rate_limit_quotes": "1000000/second",
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)

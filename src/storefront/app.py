@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from storefront import __version__
 from storefront.bff.endpoints import router as bff_router
@@ -28,8 +29,12 @@ from storefront.orders.worker import start_in_app as start_order_pusher
 from storefront.sync.component import SyncComponent
 from storefront.sync.endpoints import consumer_router as sync_consumer_router
 from storefront.sync.endpoints import tds_router as sync_tds_router
+from storefront.web.cors import allow_origins
 from storefront.web.exception_handlers import install_exception_handlers
 from storefront.web.middleware import RequestContextMiddleware
+from storefront.web.operator import OperatorListener
+from storefront.web.operator import router as operator_router
+from storefront.web.ratelimit import RateLimits
 from storefront.web.responses import JSONResponse
 
 CONSUMER_PREFIX = "/api/consumer"
@@ -38,7 +43,7 @@ BFF_MOBILE_PREFIX = "/api/bff/mobile"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, settings.log_database_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -46,6 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.erp_runtime = await open_erp(settings)
         app.state.erp = app.state.erp_runtime.client
         app.state.cache = Cache.from_settings(settings)
+        app.state.rate_limits = RateLimits.from_settings(settings)
+        operator = None
+        if settings.operator_port is not None:
+            operator = OperatorListener(app, settings.operator_host, settings.operator_port)
+            await operator.start()
         instrument_pools(app.state.db)
         start_counting_events()
         app.state.cache_hit_rates = CacheHitRates()
@@ -55,10 +65,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if operator is not None:
+                await operator.stop()
             if order_pusher is not None:
                 await order_pusher.stop()
             await app.state.sync.aclose()
             await app.state.cache.close()
+            await app.state.rate_limits.close()
             await app.state.erp_runtime.aclose()
             await app.state.db.dispose()
             await app.state.cache_hit_rates.stop()
@@ -71,6 +84,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Catalog, stock and orders between a Zoho ERP and a shoppers' app.",
         lifespan=lifespan,
         default_response_class=JSONResponse,
+        # Served by storefront.web.operator, behind the admin token or on the operator port.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        # A slash redirect would be built from the Host header; a path with a trailing slash is 404.
+        redirect_slashes=False,
+        cors_origins=settings.cors_origins,
     )
     app.state.settings = settings
     install_exception_handlers(app)
@@ -83,7 +103,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events_router, prefix="/api/tds")
     app.include_router(bff_router, prefix=BFF_MOBILE_PREFIX)
     app.include_router(metrics_router)
+    app.include_router(operator_router)
     app.include_router(dashboard_router)
     app.add_middleware(HTTPMetricsMiddleware)
+    allow_origins(app, settings.cors_origins)
+    if settings.trusted_proxies:
+        # X-Forwarded-For/-Proto believed from these proxies only (storefront.web.clients).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.add_middleware(RequestContextMiddleware)
     return app

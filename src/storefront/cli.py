@@ -9,9 +9,11 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from storefront.config import get_settings
+from storefront.config import Settings, get_settings
 from storefront.db.migrate import upgrade
 from storefront.logging import configure_logging, redact
+from storefront.web.auth import MIN_ADMIN_TOKEN_LENGTH
+from storefront.web.servers import granian_options, uvicorn_options
 
 cli = typer.Typer(
     help="Storefront: catalog, stock and orders between a Zoho ERP and a shoppers' app.", no_args_is_help=True
@@ -37,10 +39,12 @@ def serve(
     ] = "granian",
 ) -> None:
     """Serve the API (run `storefront migrate` first)."""
+    settings = get_settings()
+    refuse_unsafe_settings(settings)
     if workers > 1:
         # Workers add up their metrics through files in one shared directory (docs/metrics.md).
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="storefront-metrics-"))
-    if workers > 1 and not get_settings().redis_url:
+    if workers > 1 and not settings.redis_url:
         # The in-process cache cannot see another worker's writes: it would serve stale stock.
         raise typer.BadParameter(
             "several workers need STOREFRONT_REDIS_URL (a shared cache)", param_hint="--workers"
@@ -53,9 +57,9 @@ def serve(
             port=port,
             workers=workers,
             loop="uvloop",
-            http="httptools",
             log_level="warning",
             access_log=False,
+            **uvicorn_options(settings),
         )
         return
     if server != "granian":
@@ -74,7 +78,24 @@ def serve(
         loop=Loops.uvloop,
         log_level=LogLevels.warning,
         log_access=False,
+        **granian_options(settings),
     ).serve()
+
+
+def refuse_unsafe_settings(settings: Settings) -> None:
+    """What a start facing the network must not run with (docs/security.md)."""
+    token = settings.admin_token
+    if token is not None and len(token.get_secret_value()) < MIN_ADMIN_TOKEN_LENGTH:
+        raise typer.BadParameter(
+            f"STOREFRONT_ADMIN_TOKEN is shorter than {MIN_ADMIN_TOKEN_LENGTH} characters; "
+            "make one with `openssl rand -hex 32`",
+            param_hint="STOREFRONT_ADMIN_TOKEN",
+        )
+    if settings.zoho_webhook_allow_unsigned:
+        console.print(
+            "[yellow]Warning:[/yellow] STOREFRONT_ZOHO_WEBHOOK_ALLOW_UNSIGNED=true: "
+            "anyone can make this service call the ERP through its webhook"
+        )
 
 
 @cli.command()
@@ -99,7 +120,7 @@ def sync(
     from storefront.sync.command import run_sync_command
 
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, settings.log_database_level)
     raise typer.Exit(run_sync_command(settings, mode, items, console))
 
 
@@ -163,7 +184,7 @@ def worker() -> None:
     from storefront.orders.worker import run_worker
 
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, settings.log_database_level)
     asyncio.run(run_worker(settings))
 
 

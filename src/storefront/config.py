@@ -1,10 +1,21 @@
+from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storefront.erp import regions
+
+
+def blank_is_unset(value: Any) -> Any:
+    """A secret set to nothing (`VAR=`, or `${VAR}` left empty by a compose file) is no secret."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
 
 
 def normalize_database_url(url: str) -> str:
@@ -40,7 +51,39 @@ class Settings(BaseSettings):
     cache_lock_wait_seconds: float = Field(default=1.0, ge=0)
     cache_redis_timeout_seconds: float = Field(default=0.5, gt=0)
     cache_retry_after_seconds: float = Field(default=2.0, ge=0)
+    # Cached entries per cached route (JSON map of route prefix to a count), beyond each route's own
+    # bound: when a route has stored that many entries in one TTL window, further answers are
+    # computed but not stored (docs/cache.md).
+    cache_max_entries_overrides: dict[str, int] = Field(default_factory=dict)
     admin_token: SecretStr | None = None
+    # The dashboard's session signing key; unset: generated once and kept in the database.
+    dashboard_session_secret: SecretStr | None = None
+    dashboard_session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    # Always mark the dashboard cookie Secure (it is anyway when the request came over HTTPS).
+    dashboard_cookie_secure: bool = False
+
+    # Abuse control (docs/security.md). Rates in the `limits` notation: "10/minute", "100 per hour",
+    # several separated by ";". Counted per client, in Redis when it is set, else in this process.
+    rate_limit_orders: str = "10/minute;60/hour"
+    rate_limit_quotes: str = "60/minute"
+    rate_limit_admin_failures: str = "10/minute;50/hour"
+    # Proxies (IPs or CIDRs) whose X-Forwarded-For and X-Forwarded-Proto are believed.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Browser origins allowed to call the API (CORS); none by default.
+    cors_origins: list[str] = Field(default_factory=list)
+    order_max_units_per_line: int = Field(default=50, ge=1, le=1000)
+    order_max_units_per_order: int = Field(default=200, ge=1)
+    # In the price list's currency.
+    order_max_value: Decimal = Field(default=Decimal(5_000_000), gt=0)
+    # Request limits: body bytes (orders, checkout and quotes; webhooks; everything else) and header bytes.
+    max_order_body_bytes: int = Field(default=32_768, ge=1024)
+    max_webhook_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_body_bytes: int = Field(default=65_536, ge=1024)
+    max_header_bytes: int = Field(default=16_384, ge=8192)
+    # /metrics and the API docs: unset, on the service port behind the admin token; set, on this
+    # port of OPERATOR_HOST without a token, and not on the service port.
+    operator_port: int | None = Field(default=None, ge=1, le=65535)
+    operator_host: str = "127.0.0.1"
 
     erp: Literal["emulator", "zoho"] = "emulator"
     # The organisation's data centre sets both hosts; an explicit URL overrides its host.
@@ -52,6 +95,10 @@ class Settings(BaseSettings):
     zoho_refresh_token: SecretStr = SecretStr("emulator")
     zoho_organization_id: str = "1"
     zoho_webhook_secret: SecretStr | None = None
+    # Accept webhook deliveries that carry no signature (the demo); signed ones are still checked.
+    zoho_webhook_allow_unsigned: bool = False
+    zoho_webhook_max_items: int = Field(default=50, ge=1, le=500)
+    zoho_webhook_retention_days: float = Field(default=7.0, gt=0)
     zoho_requests_per_minute: int = Field(default=90, ge=1)
     # The Zoho client: Redis key prefix (token and budget shared by processes), retries of reads,
     # how long a call may wait for the request budget, token refresh margin and throttle cool-down,
@@ -118,11 +165,25 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool | None = None
+    # Database driver loggers (sqlalchemy.engine, asyncpg, aiosqlite) log statements and their
+    # parameters, customer details included: they stay at WARNING unless this names a level.
+    log_database_level: str = "WARNING"
 
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         return normalize_database_url(value)
+
+    @field_validator("admin_token", "dashboard_session_secret", "zoho_webhook_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: Any) -> Any:
+        return blank_is_unset(value)
+
+    @field_validator("rate_limit_orders", "rate_limit_quotes", "rate_limit_admin_failures")
+    @classmethod
+    def _rates_parse(cls, value: str) -> str:
+        parse_many(value)
+        return value
 
     @field_validator("redis_url")
     @classmethod

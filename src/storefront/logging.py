@@ -31,7 +31,11 @@ def _stderr_logger(*_: Any) -> structlog.PrintLogger:
     return structlog.PrintLogger(sys.stderr)
 
 
-def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
+# Database drivers log statements with their parameters (customer names, emails, phones).
+DATABASE_LOGGERS = ("sqlalchemy.engine", "sqlalchemy.pool", "sqlalchemy.dialects", "asyncpg", "aiosqlite")
+
+
+def configure_logging(level: str = "INFO", json: bool | None = None, database_level: str = "WARNING") -> None:
     if json is None:
         json = not sys.stderr.isatty()
     shared: list[structlog.types.Processor] = [
@@ -52,6 +56,8 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
     for noisy in ("uvicorn.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for driver in DATABASE_LOGGERS:
+        logging.getLogger(driver).setLevel(database_level.upper())
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -11,6 +11,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from storefront.cache import CATALOG
 from storefront.config import Settings
+from tests.conftest import ADMIN_TOKEN
 from tests.support.cache import REDIS_URL, forget_versions, require_redis, running_app, unique_prefix
 from tests.support.catalog import seed, set_reserved, zoho_item
 from tests.support.redis_server import OwnRedis, own_redis
@@ -137,10 +138,10 @@ async def test_an_invalidation_lost_to_a_redis_outage_is_replayed_before_the_cac
 
 async def test_cache_counters_are_exported(shared_settings: Settings, tea: dict[str, Any]) -> None:
     async with running_app(shared_settings) as application, client_of(application) as client:
-        before = await client.get("/metrics")
+        before = await client.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
         await client.get("/api/consumer/categories")
         await client.get("/api/consumer/categories")
-        after = await client.get("/metrics")
+        after = await client.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert metric(after.text, "storefront_cache_hits_total", "consumer:categories") == (
         metric(before.text, "storefront_cache_hits_total", "consumer:categories") + 1
     )

@@ -85,6 +85,8 @@ async def cluster(clean_database: databases.TestDatabase) -> AsyncIterator[dict[
         "STOREFRONT_ORDER_PUSH_BACKOFF_BASE_SECONDS": "0.2",
         "STOREFRONT_ORDER_PUSH_BACKOFF_CAP_SECONDS": "1",
         "STOREFRONT_LOG_LEVEL": "WARNING",
+        # Every order comes from 127.0.0.1: one client to the per-client rate limit.
+        "STOREFRONT_RATE_LIMIT_ORDERS": "1000000/second",
     }
     processes = [
         await spawn(

@@ -3,11 +3,13 @@
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.conftest import ADMIN_TOKEN
+
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 async def scrape(client: httpx.AsyncClient) -> Samples:
-    response = await client.get("/metrics")
+    response = await client.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     samples: Samples = {}

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from storefront.bff.schemas import CartIn
@@ -11,19 +11,32 @@ from storefront.orders.endpoints import IdempotencyKey, contention_is_unavailabl
 from storefront.orders.idempotency import answer_once
 from storefront.orders.pricing import quote
 from storefront.orders.schemas import PlaceOrderIn
-from storefront.orders.service import OrderService, order_hooks
+from storefront.orders.service import OrderLimits, OrderService, order_hooks
+from storefront.web.edge import EdgeRoute, edge
+from storefront.web.ratelimit import limit_orders, limit_quotes
 from storefront.web.responses import JSONResponse, success, success_body
 
-router = APIRouter(tags=["bff-mobile"])
+router = APIRouter(route_class=EdgeRoute, tags=["bff-mobile"])
 
 
-@router.post("/cart/quote", summary="Cart screen: today's prices, availability, totals, a problem per line")
+@router.post(
+    "/cart/quote",
+    summary="Cart screen: today's prices, availability, totals, a problem per line",
+    dependencies=[Depends(limit_quotes)],
+)
+@edge(body_limit="max_order_body_bytes")
 async def cart_quote(request: Request, cart: CartIn, session: ReadSession) -> Response:
     basket = await quote(session, request.app.state.settings.price_list, cart.lines)
     return success(basket.to_dict())
 
 
-@router.post("/checkout", status_code=201, summary="Place the order; answers the order and its quote")
+@router.post(
+    "/checkout",
+    status_code=201,
+    summary="Place the order; answers the order and its quote",
+    dependencies=[Depends(limit_orders)],
+)
+@edge(body_limit="max_order_body_bytes")
 async def checkout(
     request: Request,
     order_in: PlaceOrderIn,
@@ -31,7 +44,9 @@ async def checkout(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     price_list = request.app.state.settings.price_list
-    service = OrderService(session, price_list, order_hooks(request.app))
+    service = OrderService(
+        session, price_list, order_hooks(request.app), OrderLimits.from_settings(request.app.state.settings)
+    )
 
     async def place() -> tuple[int, dict[str, Any]]:
         # Quoted in the order's own transaction, before its units are reserved.

@@ -6,20 +6,29 @@ from starlette.responses import Response
 from storefront.bff.cart import router as cart_router
 from storefront.bff.service import MobileScreens
 from storefront.cache import CATALOG, SYNC_STATUS, CachedRoute, cached_response
+from storefront.catalog.endpoints import LIST_ENTRIES, PRODUCT_ENTRIES
 from storefront.catalog.repository import CatalogRepository
 from storefront.catalog.service import CatalogService
 from storefront.db.session import ReadSession
 from storefront.sync.repository import SyncRunRepository
+from storefront.web.edge import EdgeRoute
 from storefront.web.pagination import Page, page_meta, page_params
+from storefront.web.query import normalise_search
 
-router = APIRouter(tags=["bff-mobile"])
+router = APIRouter(route_class=EdgeRoute, tags=["bff-mobile"])
 
 # Every screen shows products, so every screen obeys the catalog's invalidation; the home screen
 # also shows the last sync time, which every finished sync changes.
 HOME = CachedRoute("bff:home", ttl_seconds=60, namespaces=(CATALOG, SYNC_STATUS))
-PRODUCT = CachedRoute("bff:product", ttl_seconds=300, namespaces=(CATALOG,))
-CATEGORY = CachedRoute("bff:category", ttl_seconds=300, namespaces=(CATALOG,))
-SEARCH = CachedRoute("bff:search", ttl_seconds=120, namespaces=(CATALOG,))
+PRODUCT = CachedRoute("bff:product", ttl_seconds=300, namespaces=(CATALOG,), max_entries=PRODUCT_ENTRIES)
+CATEGORY = CachedRoute("bff:category", ttl_seconds=300, namespaces=(CATALOG,), max_entries=LIST_ENTRIES)
+SEARCH = CachedRoute(
+    "bff:search",
+    ttl_seconds=120,
+    namespaces=(CATALOG,),
+    max_entries=LIST_ENTRIES,
+    canonical={"q": normalise_search},
+)
 
 
 def mobile_screens(request: Request, session: ReadSession) -> MobileScreens:
@@ -73,7 +82,7 @@ async def search(
     q: Annotated[str, Query(min_length=1, max_length=200)],
 ) -> Response:
     async def compute() -> tuple[Any, dict[str, Any]]:
-        query = q.strip()
+        query = normalise_search(q)
         products, has_more = await screens.search(query, page.skip, page.limit) if query else ([], False)
         meta = page_meta(page, len(products), has_more)
         return [p.to_dict() for p in products], {**meta, "query": query}

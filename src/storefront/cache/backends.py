@@ -7,6 +7,7 @@ so an entry kept in some process's L1 under an old token can never match again.
 import secrets
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -33,6 +34,17 @@ for i, key in ipairs(KEYS) do
 end
 return versions
 """
+# Store an entry unless its route already holds `max_entries` other answers (suffixes) in this
+# window: a set of the suffixes stored, forgotten after the route's TTL.
+_BOUNDED_SET = """
+if redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 0 then
+  if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[4]) then return 0 end
+  redis.call('SADD', KEYS[2], ARGV[3])
+  if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
 _UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -41,6 +53,16 @@ return 0
 
 def new_version() -> str:
     return secrets.token_hex(8)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryBound:
+    """Which route an entry answers, and how many distinct answers the route may keep."""
+
+    route: str
+    suffix: str
+    max_entries: int
+    window_seconds: float
 
 
 class CacheBackend(Protocol):
@@ -52,7 +74,9 @@ class CacheBackend(Protocol):
 
     async def get(self, key: str) -> CacheEntry | None: ...
 
-    async def set(self, key: str, entry: CacheEntry, ttl_seconds: float) -> None: ...
+    async def set(self, key: str, entry: CacheEntry, ttl_seconds: float, bound: EntryBound) -> bool:
+        """Store the entry; False when its route is full (then it is not stored)."""
+        ...
 
     async def try_lock(self, key: str, token: str, ttl_seconds: float) -> bool: ...
 
@@ -69,6 +93,8 @@ class MemoryBackend:
     def __init__(self, max_entries: int) -> None:
         self._entries: ExpiringLRU[CacheEntry] = ExpiringLRU(max_entries)
         self._versions: dict[str, str] = {}
+        # Per route: when its window ends, and the answers (suffixes) stored in it.
+        self._stored: dict[str, tuple[float, set[str]]] = {}
 
     async def read_versions(self, namespaces: Sequence[str]) -> list[str]:
         versions = self._versions
@@ -84,8 +110,18 @@ class MemoryBackend:
     async def get(self, key: str) -> CacheEntry | None:
         return self._entries.get(key)
 
-    async def set(self, key: str, entry: CacheEntry, ttl_seconds: float) -> None:
-        self._entries.put(key, entry, time.time() + ttl_seconds)
+    async def set(self, key: str, entry: CacheEntry, ttl_seconds: float, bound: EntryBound) -> bool:
+        now = time.time()
+        window_ends, suffixes = self._stored.get(bound.route, (0.0, set()))
+        if now >= window_ends:
+            window_ends, suffixes = now + bound.window_seconds, set()
+            self._stored[bound.route] = (window_ends, suffixes)
+        if bound.suffix not in suffixes:
+            if len(suffixes) >= bound.max_entries:
+                return False
+            suffixes.add(bound.suffix)
+        self._entries.put(key, entry, now + ttl_seconds)
+        return True
 
     async def try_lock(self, key: str, token: str, ttl_seconds: float) -> bool:
         return True
@@ -112,6 +148,7 @@ class RedisBackend:
             health_check_interval=0,
         )
         self._read_versions = self._redis.register_script(_READ_VERSIONS)
+        self._bounded_set = self._redis.register_script(_BOUNDED_SET)
         self._unlock = self._redis.register_script(_UNLOCK)
 
     def _version_key(self, namespace: str) -> str:
@@ -129,8 +166,18 @@ class RedisBackend:
         raw: bytes | None = await self._redis.get(key)  # type: ignore[assignment]
         return CacheEntry.decode(raw) if raw is not None else None
 
-    async def set(self, key: str, entry: CacheEntry, ttl_seconds: float) -> None:
-        await self._redis.set(key, entry.encode(), px=max(1, int(ttl_seconds * 1000)))
+    async def set(self, key: str, entry: CacheEntry, ttl_seconds: float, bound: EntryBound) -> bool:
+        stored = await self._bounded_set(
+            keys=[key, f"{self._prefix}:stored:{bound.route}"],
+            args=[
+                entry.encode(),
+                max(1, int(ttl_seconds * 1000)),
+                bound.suffix,
+                bound.max_entries,
+                max(1, int(bound.window_seconds * 1000)),
+            ],
+        )
+        return bool(stored)
 
     async def try_lock(self, key: str, token: str, ttl_seconds: float) -> bool:
         return bool(await self._redis.set(key, token, nx=True, px=max(1, int(ttl_seconds * 1000))))

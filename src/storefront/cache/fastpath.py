@@ -19,9 +19,11 @@ from storefront.cache.http import CONTENT_TYPE, etag_matches
 from storefront.cache.routes import RouteBinding
 from storefront.cache.service import Cache
 from storefront.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS
+from storefront.web.cors import EXPOSED_HEADERS_VALUE
 from storefront.web.request_context import REQUEST_ID_HEADER, accept_or_make_request_id
 
 _IF_NONE_MATCH = b"if-none-match"
+_ORIGIN = b"origin"
 _REQUEST_ID = REQUEST_ID_HEADER.encode()
 
 
@@ -44,9 +46,11 @@ class _RouteMetrics:
 class CachingFastAPI(FastAPI):
     """FastAPI that answers cache hits of cached GET routes itself, before its middleware stack."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, cors_origins: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._route_metrics: dict[RouteBinding, _RouteMetrics] = {}
+        # A hit skips the CORS middleware, so it answers an allowed Origin itself.
+        self._cors_origins = frozenset(origin.encode() for origin in cors_origins or ())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -65,12 +69,14 @@ class CachingFastAPI(FastAPI):
         entry = await cache.lookup(binding, cache.suffix(binding, scope["path"], scope["query_string"]))
         if entry is None:
             return False
-        given_id = if_none_match = None
+        given_id = if_none_match = origin = None
         for name, value in scope["headers"]:
             if name == _REQUEST_ID:
                 given_id = value.decode("latin-1")
             elif name == _IF_NONE_MATCH:
                 if_none_match = value
+            elif name == _ORIGIN:
+                origin = value
         request_id = accept_or_make_request_id(given_id) if given_id else os.urandom(16).hex()
         headers = [
             (b"etag", entry.etag),
@@ -78,6 +84,13 @@ class CachingFastAPI(FastAPI):
             (b"x-cache", b"hit"),
             (_REQUEST_ID, request_id.encode()),
         ]
+        if origin is not None and self._cors_origins:
+            headers.append((b"vary", b"Origin"))
+            if origin in self._cors_origins:
+                headers += [
+                    (b"access-control-allow-origin", origin),
+                    (b"access-control-expose-headers", EXPOSED_HEADERS_VALUE),
+                ]
         if etag_matches(if_none_match, entry.etag):
             status = 304
             await send({"type": "http.response.start", "status": status, "headers": headers})

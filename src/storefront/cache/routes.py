@@ -1,9 +1,10 @@
 """How a GET route opts in to caching: declare a `CachedRoute`, answer through `cached_response`."""
 
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from types import UnionType
+from typing import TYPE_CHECKING, Any, Protocol, Union, get_args, get_origin
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi.dependencies.models import Dependant
@@ -21,9 +22,24 @@ if TYPE_CHECKING:
 Compute = Callable[[], Awaitable[tuple[Any, dict[str, Any]]]]
 
 
+# A function that writes a query value in the form the endpoint computes with; it never raises.
+Canonical = Callable[[str], str]
+_DECIMAL_INTEGER = re.compile(r"[+-]?[0-9]{1,30}")
+
+
+def canonical_int(raw: str) -> str:
+    """`0200`, ` 200`, `+200` and `200` are one answer; anything else stays as sent (and never
+    validates)."""
+    text = raw.strip()
+    return str(int(text)) if _DECIMAL_INTEGER.fullmatch(text) else raw
+
+
 @dataclass(frozen=True, slots=True)
 class CachedRoute:
-    """A cached read: its key prefix, its TTL, the namespaces whose invalidation it obeys.
+    """A cached read: its key prefix, its TTL, the namespaces whose invalidation it obeys, how many
+    distinct answers it may keep (per TTL window), and how its text parameters are normalised
+    (the endpoint must compute with the same normalised values; integer parameters are
+    canonicalised without being named).
 
     `public=False` marks per-user data: it is never stored anywhere and answers `no-store`.
     """
@@ -32,6 +48,8 @@ class CachedRoute:
     ttl_seconds: float
     namespaces: tuple[str, ...]
     public: bool = True
+    max_entries: int = 1000
+    canonical: Mapping[str, Canonical] = field(default_factory=dict)
 
 
 class ServedRoute(Protocol):
@@ -62,40 +80,52 @@ class RouteBinding:
     path_regex: re.Pattern[str]
     query_names: frozenset[str]
     cache_control: bytes
+    canonical: Mapping[str, Canonical]
 
     def suffix(self, path: str, query_string: bytes) -> str:
         """The key part naming one answer: the path and the query parameters the route reads.
 
         Parameters the route does not read cannot change the answer, so they are dropped; the
-        rest keep their raw values, sorted by name, so only validated requests create entries.
+        rest keep their values in canonical form (integers without leading zeros, normalised
+        search text), sorted by name: equivalent requests share one entry, and only validated
+        requests create entries.
         """
         if not query_string:
             return path
         pairs = [
-            pair
-            for pair in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-            if pair[0] in self.query_names
+            (name, self.canonical[name](value) if name in self.canonical else value)
+            for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            if name in self.query_names
         ]
         pairs.sort(key=lambda pair: pair[0])
         return f"{path}?{urlencode(pairs)}" if pairs else path
 
 
-def _query_names(dependant: Dependant) -> set[str]:
+def _query_params(dependant: Dependant) -> dict[str, Any]:
+    """The query parameters a route reads (its dependencies' too), by name, with their types."""
     if dependant.header_params or dependant.cookie_params or dependant.body_params:
         raise TypeError(f"{dependant.path}: a cached read may depend on its path and query only")
-    names = {param.alias for param in dependant.query_params}
+    params = {param.alias: param.field_info.annotation for param in dependant.query_params}
     for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
+        params.update(_query_params(sub))
+    return params
+
+
+def _is_int(annotation: Any) -> bool:
+    return annotation is int or (get_origin(annotation) in (Union, UnionType) and int in get_args(annotation))
 
 
 def bind_route(route: CachedRoute, served: ServedRoute) -> RouteBinding:
+    params = _query_params(served.dependant)
+    canonical: dict[str, Canonical] = {name: canonical_int for name, kind in params.items() if _is_int(kind)}
+    canonical.update(route.canonical)
     return RouteBinding(
         route=route,
         path_format=served.path_format,
         path_regex=served.path_regex,
-        query_names=frozenset(_query_names(served.dependant)),
+        query_names=frozenset(params),
         cache_control=f"public, max-age={int(route.ttl_seconds)}".encode(),
+        canonical=canonical,
     )
 
 

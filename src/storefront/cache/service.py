@@ -12,7 +12,14 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from storefront.cache.backends import BACKEND_ERRORS, CacheBackend, MemoryBackend, RedisBackend, new_version
+from storefront.cache.backends import (
+    BACKEND_ERRORS,
+    CacheBackend,
+    EntryBound,
+    MemoryBackend,
+    RedisBackend,
+    new_version,
+)
 from storefront.cache.entry import CacheEntry, build_entry
 from storefront.cache.lru import ExpiringLRU
 from storefront.cache.namespaces import CATALOG
@@ -40,6 +47,7 @@ class Cache:
         lock_wait_seconds: float = 1.0,
         retry_after_seconds: float = 2.0,
         ttl_overrides: Mapping[str, float] | None = None,
+        max_entries_overrides: Mapping[str, int] | None = None,
     ) -> None:
         self.backend = backend
         self.prefix = prefix
@@ -49,6 +57,7 @@ class Cache:
         self.lock_wait_seconds = lock_wait_seconds
         self.retry_after_seconds = retry_after_seconds
         self.ttl_overrides = dict(ttl_overrides or {})
+        self.max_entries_overrides = dict(max_entries_overrides or {})
         self._l1: ExpiringLRU[CacheEntry] | None = ExpiringLRU(l1_max_entries) if backend.shared else None
         self._versions = VersionReader(backend)
         self._bindings: dict[tuple[str, str], RouteBinding] = {}
@@ -74,6 +83,7 @@ class Cache:
             lock_wait_seconds=settings.cache_lock_wait_seconds,
             retry_after_seconds=settings.cache_retry_after_seconds,
             ttl_overrides=settings.cache_ttl_overrides,
+            max_entries_overrides=settings.cache_max_entries_overrides,
         )
 
     # Routes
@@ -82,8 +92,9 @@ class Cache:
         """Attach a cached route to the route serving it, so the fast path can find its entries."""
         binding = self._bindings.get((route.prefix, served.path_format))
         if binding is None:
-            ttl = self.ttl_overrides.get(route.prefix)
-            binding = bind_route(replace(route, ttl_seconds=ttl) if ttl is not None else route, served)
+            ttl = self.ttl_overrides.get(route.prefix, route.ttl_seconds)
+            max_entries = self.max_entries_overrides.get(route.prefix, route.max_entries)
+            binding = bind_route(replace(route, ttl_seconds=ttl, max_entries=max_entries), served)
             self._bindings[(route.prefix, served.path_format)] = binding
             self.bindings.append(binding)
         return binding
@@ -170,7 +181,7 @@ class Cache:
         flight = asyncio.get_running_loop().create_future()
         self._flights[key] = flight
         try:
-            result = await self._fill(binding, key, compute)
+            result = await self._fill(binding, key, suffix, compute)
         except asyncio.CancelledError:
             flight.cancel()
             raise
@@ -184,7 +195,9 @@ class Cache:
         finally:
             del self._flights[key]
 
-    async def _fill(self, binding: RouteBinding, key: str, compute: Compute) -> tuple[CacheEntry, str]:
+    async def _fill(
+        self, binding: RouteBinding, key: str, suffix: str, compute: Compute
+    ) -> tuple[CacheEntry, str]:
         prefix = binding.route.prefix
         stale: CacheEntry | None = None
         lock_key = key + ":lock"
@@ -216,10 +229,16 @@ class Cache:
             return await self._bypass(binding, compute)
         try:
             computed = await self._compute(binding, compute)
+            bound = EntryBound(prefix, suffix, binding.route.max_entries, binding.route.ttl_seconds)
             try:
-                await self.backend.set(key, computed, binding.route.ttl_seconds + self.stale_grace_seconds)
+                stored = await self.backend.set(
+                    key, computed, binding.route.ttl_seconds + self.stale_grace_seconds, bound
+                )
             except BACKEND_ERRORS as exc:
                 self._failed(prefix, exc)
+                return computed, "bypass"
+            if not stored:
+                self.stats.count(prefix, "bypass")
                 return computed, "bypass"
             self._remember(key, computed)
         finally:

@@ -8,12 +8,23 @@ from storefront.catalog.repository import CatalogRepository
 from storefront.catalog.schemas import ProductFilters
 from storefront.catalog.service import CatalogService
 from storefront.db.session import ReadSession
+from storefront.web.edge import EdgeRoute
 from storefront.web.pagination import Page, page_meta, page_params
+from storefront.web.query import normalise_search
 
-router = APIRouter(tags=["catalog"])
+LIST_ENTRIES = 500
+PRODUCT_ENTRIES = 10_000
+router = APIRouter(route_class=EdgeRoute, tags=["catalog"])
 
-PRODUCTS = CachedRoute("consumer:products", ttl_seconds=300, namespaces=(CATALOG,))
-PRODUCT = CachedRoute("consumer:product", ttl_seconds=300, namespaces=(CATALOG,))
+# Lists are large and their query space is wide: fewer distinct answers are kept than of products.
+PRODUCTS = CachedRoute(
+    "consumer:products",
+    ttl_seconds=300,
+    namespaces=(CATALOG,),
+    max_entries=LIST_ENTRIES,
+    canonical={"search": normalise_search},
+)
+PRODUCT = CachedRoute("consumer:product", ttl_seconds=300, namespaces=(CATALOG,), max_entries=PRODUCT_ENTRIES)
 CATEGORIES = CachedRoute("consumer:categories", ttl_seconds=600, namespaces=(CATALOG,))
 
 
@@ -33,7 +44,9 @@ async def list_products(
     search: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> Response:
     async def compute() -> tuple[Any, dict[str, Any]]:
-        filters = ProductFilters(category=category, search=search.strip() if search else None)
+        filters = ProductFilters(
+            category=category, search=normalise_search(search) or None if search else None
+        )
         products, has_more = await catalog.list_products(filters, page.skip, page.limit)
         return [p.to_dict() for p in products], page_meta(page, len(products), has_more)
 

@@ -12,12 +12,14 @@ from pydantic import SecretStr
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from storefront.dashboard.service import overview
-from storefront.dashboard.session import close_session, open_session, read_session, token_is_valid
+from storefront.dashboard.session import DashboardSession, DashboardSessions
 from storefront.db.session import commit, discard_after_commit
 from storefront.orders.service import OrderService, order_hooks
+from storefront.web.auth import check_admin_token
+from storefront.web.edge import EdgeRoute
 from storefront.web.errors import StorefrontError
 
-router = APIRouter(prefix="/dashboard", include_in_schema=False)
+router = APIRouter(route_class=EdgeRoute, prefix="/dashboard", include_in_schema=False)
 
 _STATIC = Path(__file__).parent / "static"
 _STATIC_FILES = {
@@ -79,9 +81,22 @@ def _admin_token(request: Request) -> SecretStr | None:
     return token
 
 
+def _sessions(request: Request) -> DashboardSessions:
+    sessions: DashboardSessions | None = getattr(request.app.state, "dashboard_sessions", None)
+    if sessions is None:
+        sessions = request.app.state.dashboard_sessions = DashboardSessions(
+            request.app.state.db, request.app.state.settings
+        )
+    return sessions
+
+
+async def _session(request: Request) -> DashboardSession | None:
+    return await _sessions(request).read(request)
+
+
 @router.get("/login")
 async def login_form(request: Request) -> Response:
-    if read_session(request, _admin_token(request)) is not None:
+    if await _session(request) is not None:
         return _redirect("/dashboard")
     return _page("login.html", enabled=_admin_token(request) is not None)
 
@@ -91,26 +106,26 @@ async def login(request: Request, token: Annotated[str, Form(max_length=512)] = 
     admin_token = _admin_token(request)
     if admin_token is None:
         return _page("login.html", status_code=503, enabled=False)
-    if not token_is_valid(admin_token, token):
+    if not await check_admin_token(request, token):
         return _page("login.html", status_code=401, enabled=True, error="That token is not valid.")
     response = _redirect("/dashboard")
-    open_session(response, request, admin_token)
+    await _sessions(request).open(response, request, admin_token)
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request, form_token: FormToken = None) -> Response:
-    session = read_session(request, _admin_token(request))
+    session = await _session(request)
     if session is not None and not session.accepts(form_token):
         return _page("forbidden.html", status_code=403)
     response = _redirect("/dashboard/login")
-    close_session(response)
+    await _sessions(request).close(response, session)
     return response
 
 
 @router.get("")
 async def dashboard(request: Request, notice: str | None = None, order: str | None = None) -> Response:
-    session = read_session(request, _admin_token(request))
+    session = await _session(request)
     if session is None:
         return _redirect("/dashboard/login")
     message = _NOTICES.get(notice or "")
@@ -130,7 +145,7 @@ async def dashboard(request: Request, notice: str | None = None, order: str | No
 
 @router.post("/orders/{order_id}/retry")
 async def retry_order(request: Request, order_id: str, form_token: FormToken = None) -> Response:
-    session = read_session(request, _admin_token(request))
+    session = await _session(request)
     if session is None:
         return _redirect("/dashboard/login")
     if not session.accepts(form_token):

@@ -50,6 +50,8 @@ def _configure_sqlite(engine: AsyncEngine, begin: str) -> None:
 
 def create_database(settings: Settings, **engine_options: Any) -> Database:
     url = make_url(settings.database_url)
+    # Statement parameters hold customer details: never in a log line or an exception message.
+    engine_options.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, **engine_options)
         write_engine = create_async_engine(url, **engine_options)

@@ -1,6 +1,7 @@
 """Every table, imported in one place for migrations and metadata."""
 
 from storefront.catalog.models import Category, PriceList, Product, ProductPrice
+from storefront.dashboard.models import DashboardSessionRecord, StoredSecret
 from storefront.db.base import Base
 from storefront.events.models import Event
 from storefront.orders.models import ErpContact, IdempotencyRecord, Order, OrderLine, OrderPush
@@ -9,6 +10,7 @@ from storefront.sync.models import ListingSeen, SyncRun, WebhookDelivery
 __all__ = [
     "Base",
     "Category",
+    "DashboardSessionRecord",
     "ErpContact",
     "Event",
     "IdempotencyRecord",
@@ -19,6 +21,7 @@ __all__ = [
     "PriceList",
     "Product",
     "ProductPrice",
+    "StoredSecret",
     "SyncRun",
     "WebhookDelivery",
 ]

@@ -14,6 +14,7 @@ from storefront.logging import configure_logging, redact
 from storefront.sync.command import summary_table
 from storefront.sync.component import SyncComponent
 from storefront.sync.schemas import SyncRequest
+from storefront.web.servers import uvicorn_options
 
 WEBHOOK_PATH = "/api/tds/webhooks/zoho"
 
@@ -21,7 +22,9 @@ WEBHOOK_PATH = "/api/tds/webhooks/zoho"
 def demo_settings(host: str, port: int, erp_port: int, products: int) -> Settings:
     """Settings from the environment, with demo defaults for whatever it leaves unset."""
     defaults = {
-        "STOREFRONT_ADMIN_TOKEN": "demo-" + secrets.token_urlsafe(12),
+        "STOREFRONT_ADMIN_TOKEN": secrets.token_urlsafe(32),
+        # So that anyone can try a webhook with curl; `storefront serve` refuses unsigned ones.
+        "STOREFRONT_ZOHO_WEBHOOK_ALLOW_UNSIGNED": "true",
         "STOREFRONT_ZOHO_WEBHOOK_SECRET": secrets.token_urlsafe(24),
         "STOREFRONT_ERP_EMULATOR_PORT": str(erp_port),
         "STOREFRONT_ERP_EMULATOR_DEMO_ITEMS": str(products),
@@ -35,8 +38,11 @@ def demo_settings(host: str, port: int, erp_port: int, products: int) -> Setting
 
 
 def run_demo(host: str, port: int, erp_port: int, products: int, console: Console) -> None:
+    from storefront.cli import refuse_unsafe_settings
+
     settings = demo_settings(host, port, erp_port, products)
-    configure_logging(settings.log_level, settings.log_json)
+    refuse_unsafe_settings(settings)
+    configure_logging(settings.log_level, settings.log_json, settings.log_database_level)
     upgrade(settings.database_url)
     asyncio.run(_serve(settings, host, port, console))
 
@@ -44,7 +50,15 @@ def run_demo(host: str, port: int, erp_port: int, products: int, console: Consol
 async def _serve(settings: Settings, host: str, port: int, console: Console) -> None:
     app = create_app(settings)
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            **uvicorn_options(settings),
+        )
     )
     serving = asyncio.create_task(server.serve())
     while not server.started:
@@ -69,13 +83,23 @@ def _print_urls(state: object, settings: Settings, base: str, console: Console) 
     console.print(f"  Sync status  {base}/api/consumer/sync/status")
     console.print(f"  Mobile home  {base}/api/bff/mobile/home")
     console.print(f"  Dashboard    {base}/dashboard  (sign in with the admin token)")
-    console.print(f"  Metrics      {base}/metrics")
-    console.print(f"  API docs     {base}/docs")
+    token = settings.admin_token.get_secret_value() if settings.admin_token else ""
+    if settings.operator_port is None:
+        bearer = f"-H 'Authorization: Bearer {token}'"
+        console.print(f"  Metrics      curl {bearer} {base}/metrics")
+        console.print(f"  API schema   curl {bearer} {base}/openapi.json")
+    else:
+        operator = f"http://{settings.operator_host}:{settings.operator_port}"
+        console.print(f"  Metrics      {operator}/metrics")
+        console.print(f"  API docs     {operator}/docs")
     runtime = getattr(state, "erp_runtime", None)
     emulator = getattr(runtime, "emulator", None)
     if emulator is not None:
         console.print(
             f"  ERP emulator {emulator.url}/_emulator/stats  (change items: PUT {emulator.url}/_emulator/items)"
         )
-    token = settings.admin_token.get_secret_value() if settings.admin_token else ""
-    console.print(f"  Admin token (operator endpoints): {token}")
+    console.print(f"  Admin token (operator endpoints, metrics, API docs): {token}")
+    if settings.zoho_webhook_allow_unsigned:
+        console.print(
+            "  Webhooks     unsigned deliveries accepted (STOREFRONT_ZOHO_WEBHOOK_ALLOW_UNSIGNED=true, demo only)"
+        )

@@ -9,9 +9,10 @@ from starlette.responses import Response
 from storefront.db.session import ReadSession
 from storefront.logging import get_logger
 from storefront.sync.models import SyncRun
+from storefront.web.edge import EdgeRoute
 from storefront.web.responses import error, success
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(route_class=EdgeRoute, prefix="/health", tags=["health"])
 log = get_logger(__name__)
 
 OK, DEGRADED, DOWN = "ok", "degraded", "down"

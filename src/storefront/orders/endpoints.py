@@ -13,10 +13,12 @@ from storefront.db.session import ReadSession, WriteSession
 from storefront.orders.idempotency import Answer, OfferedKey, order_once
 from storefront.orders.repository import ACCEPTED, CANCELLED, CONFIRMED, FAILED
 from storefront.orders.schemas import PlaceOrderIn
-from storefront.orders.service import OrderService, order_hooks
+from storefront.orders.service import OrderLimits, OrderService, order_hooks
 from storefront.web.auth import require_admin
+from storefront.web.edge import EdgeRoute, edge
 from storefront.web.errors import ServiceUnavailable
 from storefront.web.pagination import Page, page_meta, page_params
+from storefront.web.ratelimit import limit_orders
 from storefront.web.responses import JSONResponse, success, success_body
 
 # Committed before the response is sent: an accepted order is durable before the shopper hears of it.
@@ -47,15 +49,24 @@ def contention_is_unavailable() -> Iterator[None]:
         raise
 
 
-consumer_router = APIRouter(tags=["orders"])
-tds_router = APIRouter(tags=["orders"], dependencies=[Depends(require_admin)])
+consumer_router = APIRouter(route_class=EdgeRoute, tags=["orders"])
+tds_router = APIRouter(route_class=EdgeRoute, tags=["orders"], dependencies=[Depends(require_admin)])
 
 
 def _service(request: Request, session: AsyncSession) -> OrderService:
-    return OrderService(session, request.app.state.settings.price_list, order_hooks(request.app))
+    settings = request.app.state.settings
+    return OrderService(
+        session, settings.price_list, order_hooks(request.app), OrderLimits.from_settings(settings)
+    )
 
 
-@consumer_router.post("/orders", status_code=201, summary="Place an order (stock reserved, sent to the ERP)")
+@consumer_router.post(
+    "/orders",
+    status_code=201,
+    summary="Place an order (stock reserved, sent to the ERP)",
+    dependencies=[Depends(limit_orders)],
+)
+@edge(body_limit="max_order_body_bytes")
 async def place_order(
     request: Request,
     order_in: PlaceOrderIn,

@@ -31,3 +31,8 @@ class OrderNotFound(NotFound):
 class OrderNotRetryable(Conflict):
     code = "order_not_retryable"
     message = "Only an order whose push failed can be retried."
+
+
+class OrderTooLarge(Unprocessable):
+    code = "order_too_large"
+    message = "The order is over the shop's limits per line, per order or in value; details name them."

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -110,13 +111,14 @@ async def place(
     lines: Sequence[LineRequest],
     order: NewOrder,
     key: OfferedKey | None = None,
+    max_value: Decimal | None = None,
 ) -> Placement:
-    """Write the order if every line is orderable and covered, with `key` recorded for it; say why
-    not otherwise. KeyTaken when the key is already recorded: then nothing is written on
+    """Write the order if every line is orderable and covered and its value is at most `max_value`,
+    with `key` recorded for it; say why not otherwise. KeyTaken when the key is already recorded: then nothing is written on
     PostgreSQL, and the caller must roll back on SQLite."""
     if is_postgres(session):
-        return await _place_in_one_statement(session, price_list_code, lines, order, key)
-    return await _place_step_by_step(session, price_list_code, lines, order, key)
+        return await _place_in_one_statement(session, price_list_code, lines, order, key, max_value)
+    return await _place_step_by_step(session, price_list_code, lines, order, key, max_value)
 
 
 async def _place_step_by_step(
@@ -125,9 +127,10 @@ async def _place_step_by_step(
     lines: Sequence[LineRequest],
     order: NewOrder,
     key: OfferedKey | None,
+    max_value: Decimal | None,
 ) -> Placement:
     current = await quote(session, price_list_code, lines)
-    if _refused(current):
+    if _refused(current) or (max_value is not None and current.total > max_value):
         return Placement(current, placed=False, shortfalls={})
     rows = line_rows(order, current)
     # The reservation comes last, so hot product rows stay locked only until the commit.
@@ -145,6 +148,7 @@ async def _place_step_by_step(
 # $5 the prices the shopper saw (or NULL), all aligned by line; $6-$12 the order's own columns;
 # $13-$17 the idempotency key offered with the order (or NULL): scope, key, request id, request
 # hash, expiry. A key already recorded fails the whole statement on the table's primary key.
+# $18 the highest order value accepted (or NULL: no limit).
 _PLACE_ORDER = f"""
 WITH price_list AS (
     SELECT id, currency FROM price_lists WHERE code = $1
@@ -176,6 +180,7 @@ verdict AS (
         bool_and(product_id IS NOT NULL AND is_active AND price IS NOT NULL
                  AND (given_price IS NULL OR given_price = price)), false)
         AND count(DISTINCT product_id) = count(*)
+        AND ($18::numeric IS NULL OR COALESCE(sum(price * quantity), 0) <= $18::numeric)
         AND EXISTS (SELECT FROM price_list) AS orderable
     FROM quoted
 ),
@@ -240,6 +245,7 @@ async def _place_in_one_statement(
     lines: Sequence[LineRequest],
     order: NewOrder,
     key: OfferedKey | None,
+    max_value: Decimal | None,
 ) -> Placement:
     driver = await driver_connection(session)
     try:
@@ -262,6 +268,7 @@ async def _place_in_one_statement(
                 if key is not None
                 else (None,) * 5
             ),
+            max_value,
         )
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == _KEYS_PRIMARY_KEY:
@@ -284,7 +291,7 @@ async def _place_in_one_statement(
     ]
     current = price_lines(lines, price_list_id, rows[0]["currency"], products)
     placed = bool(rows[0]["placed"])
-    if placed or _refused(current):
+    if placed or _refused(current) or (max_value is not None and current.total > max_value):
         return Placement(current, placed=placed, shortfalls={})
     shortfalls = {
         line.product.id: max(line.product.available, 0)

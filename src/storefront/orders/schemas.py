@@ -5,19 +5,35 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 MAX_LINES = 100
 MAX_QUANTITY = 1000
 
 ProductRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# RFC 5321: a mailbox's local part holds at most 64 octets.
+MAX_EMAIL_LOCAL_PART = 64
+
+
+def _local_part_fits(email: str) -> str:
+    if len(email.rpartition("@")[0].encode()) > MAX_EMAIL_LOCAL_PART:
+        raise ValueError(f"the part before @ is longer than {MAX_EMAIL_LOCAL_PART} characters")
+    return email
 
 
 class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-    email: EmailStr
+    email: Annotated[EmailStr, AfterValidator(_local_part_fits)]
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
 
 

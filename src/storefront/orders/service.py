@@ -8,6 +8,7 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.cache import Cache
 from storefront.cache.namespaces import CATALOG
+from storefront.config import Settings
 from storefront.db.base import utcnow
 from storefront.db.session import after_commit
 from storefront.events.bus import record
@@ -23,6 +25,7 @@ from storefront.orders.errors import (
     InsufficientStock,
     OrderNotFound,
     OrderNotRetryable,
+    OrderTooLarge,
     PriceChanged,
     UnsellableLines,
 )
@@ -68,6 +71,39 @@ def _schedule(session: AsyncSession, hooks: OrderHooks, *, stock_changed: bool, 
             wake()
 
         after_commit(session, wake_after_commit)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLimits:
+    """What one order may hold: units per line and per order, and its value in the list's currency."""
+
+    units_per_line: int
+    units_per_order: int
+    value: Decimal
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "OrderLimits":
+        return cls(
+            settings.order_max_units_per_line, settings.order_max_units_per_order, settings.order_max_value
+        )
+
+    def refuse_units(self, order_in: PlaceOrderIn) -> None:
+        lines = [
+            {"line": index, "quantity": line.quantity, "max_units_per_line": self.units_per_line}
+            for index, line in enumerate(order_in.lines)
+            if line.quantity > self.units_per_line
+        ]
+        units = sum(line.quantity for line in order_in.lines)
+        if lines or units > self.units_per_order:
+            raise OrderTooLarge(
+                details={"lines": lines, "units": units, "max_units_per_order": self.units_per_order}
+            )
+
+    def refuse_value(self, current: Quote) -> None:
+        if current.total > self.value:
+            raise OrderTooLarge(
+                details={"total": current.total, "max_value": self.value, "currency": current.currency}
+            )
 
 
 def _line_ref(line: QuotedLine) -> dict[str, Any]:
@@ -136,10 +172,17 @@ async def _count_placed(channel: str) -> None:
 
 
 class OrderService:
-    def __init__(self, session: AsyncSession, price_list_code: str, hooks: OrderHooks | None = None) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        price_list_code: str,
+        hooks: OrderHooks | None = None,
+        limits: OrderLimits | None = None,
+    ) -> None:
         self.session = session
         self.price_list_code = price_list_code
         self.hooks = hooks or OrderHooks()
+        self.limits = limits
         self.repository = OrderRepository(session)
 
     async def place(
@@ -147,10 +190,13 @@ class OrderService:
     ) -> OrderView:
         """Accept the order, or raise without having changed anything (the caller rolls back).
 
-        422 unsellable_lines, 409 price_changed, 409 insufficient_stock, in that order.
+        422 order_too_large (units), 422 unsellable_lines, 409 price_changed, 422 order_too_large
+        (value), 409 insufficient_stock, in that order.
         `channel` labels the storefront_orders_placed_total counter (consumer, bff, ...); an
         accepted order is recorded on `key`, so that its replay is `as_accepted(order.id)`.
         """
+        if self.limits is not None:
+            self.limits.refuse_units(order_in)
         order = NewOrder(
             id=uuid.uuid4(),
             number=new_order_number(),
@@ -160,9 +206,12 @@ class OrderService:
             notes=order_in.notes or None,
             created_at=utcnow(),
         )
-        placement = await place(self.session, self.price_list_code, order_in.lines, order, key)
+        max_value = self.limits.value if self.limits is not None else None
+        placement = await place(self.session, self.price_list_code, order_in.lines, order, key, max_value)
         if not placement.placed:
             _refuse_if_not_orderable(placement.quote)
+            if self.limits is not None:
+                self.limits.refuse_value(placement.quote)
             raise InsufficientStock(
                 details={
                     "lines": [

@@ -2,6 +2,7 @@
 and the settler that ends confirmed orders' reservations."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from storefront.cache.namespaces import CATALOG
@@ -30,7 +31,8 @@ class SyncComponent:
         """Build it; the scheduler runs when background tasks are on and an interval is set, the
         settler when background tasks are on and sales orders are confirmed."""
         service = SyncService(database, erp, settings, cache)
-        component = cls(service, BackgroundRuns(service), WebhookProcessor(database, service))
+        retention = timedelta(days=settings.zoho_webhook_retention_days)
+        component = cls(service, BackgroundRuns(service), WebhookProcessor(database, service, retention))
         if settings.run_background_tasks and settings.sync_interval_seconds > 0:
             component.scheduler = SyncScheduler(service, settings.sync_interval_seconds)
             component.scheduler.start()

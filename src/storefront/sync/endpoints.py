@@ -11,17 +11,17 @@ from storefront.db.session import ReadSession
 from storefront.sync.component import SyncComponent
 from storefront.sync.repository import SyncRunRepository
 from storefront.sync.schemas import SyncRequest, SyncRunView, SyncStatusView
-from storefront.sync.webhooks import SIGNATURE_HEADER, verify_signature
+from storefront.sync.webhooks import SIGNATURE_HEADER, parse_delivery, verify_signature
 from storefront.web.auth import require_admin
-from storefront.web.errors import BadRequest, NotFound, ServiceUnavailable
+from storefront.web.edge import EdgeRoute, edge, form_pairs, is_form
+from storefront.web.errors import NotFound, ServiceUnavailable
 from storefront.web.pagination import Page, page_meta, page_params
 from storefront.web.responses import JSONResponse, success
 
-consumer_router = APIRouter(prefix="/sync", tags=["sync"])
+consumer_router = APIRouter(route_class=EdgeRoute, prefix="/sync", tags=["sync"])
 # Stock counts move with orders too, hence the catalog namespace as well.
 SYNC_STATUS_ROUTE = CachedRoute("consumer:sync-status", ttl_seconds=60, namespaces=(SYNC_STATUS, CATALOG))
-tds_router = APIRouter(tags=["tds"])
-MAX_WEBHOOK_BYTES = 1_000_000
+tds_router = APIRouter(route_class=EdgeRoute, tags=["tds"])
 
 
 class SyncRunNotFound(NotFound):
@@ -92,13 +92,21 @@ async def get_run(session: ReadSession, run_id: uuid.UUID) -> JSONResponse:
 
 
 @tds_router.post("/webhooks/zoho")
+@edge(body_limit="max_webhook_body_bytes", accepts=("json", "form"))
 async def zoho_webhook(request: Request) -> JSONResponse:
-    """A signed Zoho item webhook; a repeated delivery answers 200 with duplicate=true."""
+    """A signed Zoho item webhook (JSON or form-encoded); a repeated delivery answers 200 with
+    duplicate=true."""
+    settings = request.app.state.settings
     body = await request.body()
-    if len(body) > MAX_WEBHOOK_BYTES:
-        raise BadRequest(f"The webhook body is larger than {MAX_WEBHOOK_BYTES} bytes.")
+    form = form_pairs(body) if is_form(request) else None
     verify_signature(
-        request.app.state.settings.zoho_webhook_secret, body, request.headers.get(SIGNATURE_HEADER)
+        settings.zoho_webhook_secret,
+        settings.zoho_webhook_allow_unsigned,
+        request.headers.get(SIGNATURE_HEADER),
+        body,
+        request.query_params.multi_items(),
+        form,
     )
-    outcome = await get_sync(request).webhooks.handle(body)
+    payload, item_ids = parse_delivery(body, form, settings.zoho_webhook_max_items)
+    outcome = await get_sync(request).webhooks.handle(body, payload, item_ids)
     return success(outcome.as_data(), status_code=202 if outcome.status == "deferred" else 200)

@@ -57,3 +57,6 @@ class WebhookDelivery(Base):
     processed_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="received")
     error: Mapped[str | None] = mapped_column(Text)
+
+    # Deliveries are purged after the retention period (storefront.sync.webhooks).
+    __table_args__ = (Index("ix_webhook_inbox_received_at", "received_at"),)

@@ -11,7 +11,9 @@ from storefront.sync.models import SyncRun
 SyncMode = Literal["full", "incremental", "items"]
 # What a run is doing: reading items, asking about the ones a full listing never saw, pricing.
 SyncPhase = Literal["fetching", "confirming", "pricing", "completed", "failed"]
-ItemId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# ERP item ids go into ERP URLs: letters, digits, "_" and "-" only (Zoho's are digits).
+ITEM_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+ItemId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ITEM_ID_PATTERN)]
 MAX_ITEMS_PER_REQUEST = 500
 
 

@@ -1,5 +1,9 @@
 """Zoho item webhooks: verify the signature, keep the delivery in an inbox, sync the named items.
 
+Deliveries come as JSON or form-encoded bodies; unsigned ones are refused unless
+STOREFRONT_ZOHO_WEBHOOK_ALLOW_UNSIGNED is set. The inbox forgets deliveries after
+STOREFRONT_ZOHO_WEBHOOK_RETENTION_DAYS.
+
 Webhooks are hints: they get lost, repeat and arrive out of order. A delivery is identified by
 the hash of its body, so a repeat of one that was processed (or is being processed) does
 nothing; a repeat of one whose sync failed is processed again. The items are read fresh from
@@ -8,13 +12,16 @@ the ERP, never taken from the body.
 
 import hashlib
 import hmac
+import re
+import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import orjson
 from pydantic import SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.db.base import utcnow
@@ -23,7 +30,7 @@ from storefront.db.engine import Database
 from storefront.db.session import commit
 from storefront.events.bus import record
 from storefront.sync.models import WebhookDelivery
-from storefront.sync.schemas import MAX_ITEMS_PER_REQUEST, SyncRequest, SyncRunView
+from storefront.sync.schemas import ITEM_ID_PATTERN, SyncRequest, SyncRunView
 from storefront.sync.service import SyncInProgress, SyncService
 from storefront.web.errors import BadRequest, ServiceUnavailable, Unauthorized, Unprocessable
 
@@ -32,6 +39,7 @@ WEBHOOK_RECEIVED = "tds.zoho.webhook.received"
 WEBHOOK_PROCESSED = "tds.zoho.webhook.processed"
 # How long a delivery waits for a running sync before it is left to the next scheduled one.
 WAIT_FOR_RUNNING_SYNC_SECONDS = 10.0
+PURGE_INTERVAL_SECONDS = 60.0
 
 RECEIVED = "received"
 PROCESSED = "processed"
@@ -67,54 +75,114 @@ class WebhookOutcome:
         }
 
 
-def verify_signature(secret: SecretStr | None, body: bytes, signature: str | None) -> None:
-    """Hex HMAC-SHA256 of the raw body, compared in constant time; no secret set: not checked."""
-    if secret is None:
-        return
-    if not signature:
+def _signed_pairs(pairs: list[tuple[str, str]]) -> str:
+    return "".join(key + value for key, value in sorted(pairs, key=lambda pair: pair[0]))
+
+
+def expected_signatures(
+    secret: SecretStr, body: bytes, query: list[tuple[str, str]], form: list[tuple[str, str]] | None
+) -> list[str]:
+    """The two forms a delivery may be signed in, lowercase hex HMAC-SHA256 with the secret:
+    of the raw body; and Zoho Billing's, of the query pairs sorted by key, each key followed by its
+    value, then the raw JSON body, or for a form body its decoded pairs sorted and written the same way.
+    """
+    key = secret.get_secret_value().encode()
+    zoho = _signed_pairs(query).encode() + (body if form is None else _signed_pairs(form).encode())
+    return [hmac.new(key, signed, hashlib.sha256).hexdigest() for signed in (body, zoho)]
+
+
+def verify_signature(
+    secret: SecretStr | None,
+    allow_unsigned: bool,
+    signature: str | None,
+    body: bytes,
+    query: list[tuple[str, str]],
+    form: list[tuple[str, str]] | None,
+) -> None:
+    """A signature is checked against the secret in constant time; a delivery that cannot be checked
+    (no signature, or no secret to check it with) is refused unless unsigned ones are allowed."""
+    given = (signature or "").strip().lower().encode()
+    if secret is None or not given:
+        if allow_unsigned:
+            return
         raise InvalidWebhookSignature()
-    expected = hmac.new(secret.get_secret_value().encode(), body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
+    matches = [
+        hmac.compare_digest(expected.encode(), given)
+        for expected in expected_signatures(secret, body, query, form)
+    ]
+    if not any(matches):
         raise InvalidWebhookSignature()
+
+
+class InvalidItemId(Unprocessable):
+    code = "invalid_item_id"
+    message = "The webhook names an item id that is not an ERP item id (letters, digits, _ and - only)."
 
 
 def _item_id(value: Any) -> str | None:
+    """The id a candidate names; None when it names none; InvalidItemId when it names a bad one."""
     if isinstance(value, dict):
         value = value.get("item_id")
+        if value is None:
+            return None
     if isinstance(value, int | str) and not isinstance(value, bool):
         text = str(value).strip()
-        if 0 < len(text) <= 64:
+        if re.fullmatch(ITEM_ID_PATTERN, text):
             return text
-    return None
+    raise InvalidItemId(details={"item_id": str(value)[:64]})
 
 
-def parse_item_ids(body: bytes) -> tuple[dict[str, Any], list[str]]:
-    """The payload and the item ids it names ({"item": {...}}, {"items": [...]} or {"item_id": ...})."""
+def _form_payload(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """A form delivery: Zoho's default payload in a JSONString field, or fields named like the JSON's."""
+    fields: dict[str, Any] = {}
+    for key, value in pairs:
+        if key == "item_id":
+            fields.setdefault("item_id", []).append(value)
+        else:
+            fields[key] = value
+    if "JSONString" in fields:
+        return _json_payload(str(fields["JSONString"]).encode())
+    return fields
+
+
+def _json_payload(body: bytes) -> dict[str, Any]:
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest("The webhook body is not JSON.") from exc
     if not isinstance(payload, dict):
         raise BadRequest("The webhook body must be a JSON object.")
-    candidates: list[Any] = [payload.get("item"), payload.get("item_id")]
+    return payload
+
+
+def parse_delivery(
+    body: bytes, form: list[tuple[str, str]] | None, max_items: int
+) -> tuple[dict[str, Any], list[str]]:
+    """The payload and the item ids it names ({"item": {...}}, {"items": [...]}, {"item_id": ...}
+    in JSON, or the same in a form), at most `max_items` of them."""
+    payload = _json_payload(body) if form is None else _form_payload(form)
+    item_id = payload.get("item_id")
+    candidates: list[Any] = [payload.get("item"), *(item_id if isinstance(item_id, list) else [item_id])]
     if isinstance(payload.get("items"), list):
         candidates.extend(payload["items"])
-    ids = list(dict.fromkeys(i for i in map(_item_id, candidates) if i is not None))
+    ids = list(dict.fromkeys(i for i in (_item_id(c) for c in candidates if c is not None) if i is not None))
     if not ids:
         raise Unprocessable("The webhook names no item (expected item.item_id).")
-    if len(ids) > MAX_ITEMS_PER_REQUEST:
-        raise Unprocessable(f"A webhook may name at most {MAX_ITEMS_PER_REQUEST} items.")
+    if len(ids) > max_items:
+        raise Unprocessable(f"A webhook may name at most {max_items} items.", details={"items": len(ids)})
     return payload, ids
 
 
 class WebhookProcessor:
-    def __init__(self, database: Database, service: SyncService) -> None:
+    def __init__(self, database: Database, service: SyncService, retention: timedelta) -> None:
         self.database = database
         self.service = service
+        self.retention = retention
+        self._next_purge = 0.0
 
-    async def handle(self, body: bytes) -> WebhookOutcome:
+    async def handle(self, body: bytes, payload: dict[str, Any], item_ids: list[str]) -> WebhookOutcome:
         """Store the delivery (or recognise a repeat), then sync the items it names."""
-        payload, item_ids = parse_item_ids(body)
+        await self._purge_expired()
         run_id = uuid.uuid4()
         content_hash = hashlib.sha256(body).hexdigest()
         async with self.database.write_sessionmaker() as session:
@@ -150,6 +218,18 @@ class WebhookProcessor:
         if status == FAILED:
             raise WebhookProcessingFailed(details={"delivery_id": delivery_id, "run_id": str(run.id)})
         return WebhookOutcome(delivery_id, duplicate=False, status=status, item_ids=item_ids, run=run)
+
+    async def _purge_expired(self) -> None:
+        """Forget deliveries older than the retention period (at most once a minute per process)."""
+        now = time.monotonic()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_INTERVAL_SECONDS
+        async with self.database.write_sessionmaker() as session:
+            await session.execute(
+                delete(WebhookDelivery).where(WebhookDelivery.received_at < utcnow() - self.retention)
+            )
+            await commit(session)
 
     async def _claim(
         self, session: AsyncSession, content_hash: str, payload: dict[str, Any]

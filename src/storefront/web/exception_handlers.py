@@ -37,7 +37,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 async def storefront_error_handler(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StorefrontError)
-    return error(exc.status_code, exc.code, exc.message, exc.details)
+    return error(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers or None)
 
 
 async def validation_error_handler(_: Request, exc: Exception) -> Response:
@@ -48,7 +48,10 @@ async def validation_error_handler(_: Request, exc: Exception) -> Response:
 async def http_error_handler(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code, message = _HTTP_CODES.get(exc.status_code, ("http_error", "The request failed."))
-    return error(exc.status_code, code, message, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 401 and not headers:
+        headers = {"WWW-Authenticate": "Bearer"}
+    return error(exc.status_code, code, message, headers=headers)
 
 
 def install_exception_handlers(app: FastAPI) -> None:

@@ -1,4 +1,8 @@
-"""Outermost ASGI layer: request ids, log context, and the last-resort 500."""
+"""Outermost ASGI layer: request ids, log context, `no-store` by default, and the last-resort 500.
+
+An answer that does not say how it may be cached is not cached: orders, errors and operator data
+carry personal or per-request data. Cached reads say `public, max-age=<TTL>` themselves.
+"""
 
 import time
 
@@ -11,6 +15,8 @@ from storefront.web.responses import error
 
 log = get_logger("storefront.http")
 _HEADER_NAME = REQUEST_ID_HEADER.encode()
+_CACHE_CONTROL = b"cache-control"
+_NO_STORE = (_CACHE_CONTROL, b"no-store")
 
 
 class RequestContextMiddleware:
@@ -40,7 +46,10 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
+                headers = [*message.get("headers", ()), header]
+                if not any(name == _CACHE_CONTROL for name, _ in headers):
+                    headers.append(_NO_STORE)
+                message["headers"] = headers
             await send(message)
 
         try:
