@@ -132,3 +132,28 @@ async def test_a_full_listing_stopped_by_the_daily_quota_resumes_where_it_stoppe
     assert resumed["counts"]["fetched"] < 400
     assert resumed["counts"]["deactivated"] == 0
     assert set(listed) == {item["item_id"] for item in items}
+
+
+async def test_a_long_first_sync_sells_what_it_has_written_before_it_ends(
+    emulator: EmulatorHandle, make_settings: Callable[..., Settings], admin_headers: dict[str, str]
+) -> None:
+    settings = make_settings(**emulator.settings_overrides(), sync_apply_batch_items=200)
+    items = catalog_items(600)
+    await load(emulator, items)
+    await emulator.control.faults(latency_ms=300)
+
+    async for _, http in serve(settings):
+        run_id = await start_sync(http, admin_headers, "full")
+        async with asyncio.timeout(30):
+            while not (listed := await listed_products(http)):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        product = next(iter(listed.values()))
+        order = await http.post(ORDERS, json=order_body((product["erp_item_id"], 1)))
+        running = (await http.get(f"/api/tds/runs/{run_id}", headers=admin_headers)).json()["data"]
+        await emulator.control.faults(latency_ms=0)
+        run = await finished_run(http, admin_headers, run_id)
+
+    assert running["status"] == "running"
+    assert product["currency"] == "IQD"
+    assert order.status_code == 201, order.text
+    assert run["status"] == "completed"

@@ -113,6 +113,42 @@ async def deactivate_gone(session: AsyncSession, erp_ids: Collection[str], now: 
     return await deactivate_products(session, erp_ids, now)
 
 
+@dataclass(frozen=True)
+class UnpricedGuard:
+    """A book may unprice at most this share of the listed products, or this many."""
+
+    share: float
+    min_items: int
+
+
+async def checked_price_changes(
+    session: AsyncSession,
+    book: PriceBook,
+    price_list_code: str,
+    *,
+    only: Iterable[str] | None = None,
+    guard: UnpricedGuard | None = None,
+) -> tuple[int, dict[str, Decimal | None]]:
+    """The price list's id and the prices the book changes (for these items, or every product).
+
+    Raises PriceBookSuspicious when the book would unprice more of the listed products than the
+    guard allows (a book emptied or replaced by mistake).
+    """
+    price_list_id = await ensure_price_list(
+        session, price_list_code, book.currency, book.pricebook_id, book.currency_id
+    )
+    changes = await price_changes(session, price_list_id, book.rates, None if only is None else list(only))
+    unpriced = sum(1 for price in changes.values() if price is None)
+    if guard is not None and unpriced > guard.min_items:
+        listed = int(await session.scalar(select(func.count()).where(Product.is_listed.is_(True))) or 0)
+        if listed and unpriced > guard.share * listed:
+            raise PriceBookSuspicious(
+                f"The price book {book.name!r} would unprice {unpriced} of {listed} listed products "
+                f"(more than {guard.share:.0%}); its prices were not applied."
+            )
+    return price_list_id, changes
+
+
 async def apply_price_book(
     session: AsyncSession,
     book: PriceBook,
@@ -120,26 +156,13 @@ async def apply_price_book(
     now: datetime,
     *,
     only: Iterable[str] | None = None,
-    max_unpriced_share: float = 1.0,
-    max_unpriced_min_items: int = 0,
+    guard: UnpricedGuard | None = None,
 ) -> int:
     """Reconcile stored prices with the book (for these items, or every product); the number changed.
 
-    A rate can change without its item changing, so listing runs reconcile every product. Raises
-    PriceBookSuspicious, writing nothing, when the book would unprice more than
-    `max_unpriced_share` of the listed products, and more than `max_unpriced_min_items` (a book
-    emptied or replaced by mistake).
+    A rate can change without its item changing, so listing runs reconcile every product.
     """
-    price_list_id = await ensure_price_list(
-        session, price_list_code, book.currency, book.pricebook_id, book.currency_id
+    price_list_id, changes = await checked_price_changes(
+        session, book, price_list_code, only=only, guard=guard
     )
-    changes = await price_changes(session, price_list_id, book.rates, None if only is None else list(only))
-    unpriced = sum(1 for price in changes.values() if price is None)
-    if unpriced > max_unpriced_min_items:
-        listed = int(await session.scalar(select(func.count()).where(Product.is_listed.is_(True))) or 0)
-        if listed and unpriced > max_unpriced_share * listed:
-            raise PriceBookSuspicious(
-                f"The price book {book.name!r} would unprice {unpriced} of {listed} listed products "
-                f"(more than {max_unpriced_share:.0%}); its prices were not applied."
-            )
     return len(await write_prices(session, price_list_id, changes, now))

@@ -35,8 +35,10 @@ from storefront.events.bus import record
 from storefront.logging import get_logger
 from storefront.sync.apply import (
     PriceBookSuspicious,
+    UnpricedGuard,
     apply_items,
     apply_price_book,
+    checked_price_changes,
     deactivate_gone,
     forget_listing,
     remember_seen,
@@ -262,7 +264,11 @@ class SyncService:
         erp = self.erp.with_priority(Priority.WEBHOOK if run.trigger == "webhook" else Priority.SYNC)
         try:
             notify(SyncProgress("fetching", 0, run.expected_items))
-            book = await self._read_price_book(erp) if run.mode == "full" else None
+            book = None
+            if run.mode == "full":
+                # Read first, and checked before anything is written: each batch is priced with it.
+                book = await self._read_price_book(erp)
+                await self._check_price_book(book)
             if run.mode == "items":
                 await self._sync_items(erp, run, run.item_ids or [], tally)
             else:
@@ -291,6 +297,14 @@ class SyncService:
             raise PriceBookMissing(f"The ERP has no price book named {self.settings.price_list!r}.")
         self._price_book_read_at = time.monotonic()
         return book
+
+    def _unpriced_guard(self) -> UnpricedGuard:
+        return UnpricedGuard(self.settings.sync_max_unpriced_share, self.settings.sync_max_unpriced_min_items)
+
+    async def _check_price_book(self, book: PriceBook) -> None:
+        async with self.database.write_sessionmaker() as session:
+            await checked_price_changes(session, book, self.settings.price_list, guard=self._unpriced_guard())
+            await session.rollback()
 
     def _price_book_due(self, run: BegunRun, tally: _Tally) -> bool:
         """An operator's run always reads the book; scheduled and webhook runs when they created a
@@ -393,14 +407,17 @@ class SyncService:
         async with self.database.write_sessionmaker() as session:
             try:
                 if items:
+                    now = utcnow()
                     counts = await apply_items(
-                        session,
-                        items,
-                        read_at=read_at,
-                        now=utcnow(),
-                        consumer_rates=book.rates if book else None,
+                        session, items, read_at=read_at, now=now, consumer_rates=book.rates if book else None
                     )
                     tally.counts.add(counts)
+                    if book is not None:
+                        # Priced as they arrive, so a long first sync sells what it has written.
+                        only = [item.erp_item_id for item in items]
+                        tally.prices_changed += await apply_price_book(
+                            session, book, self.settings.price_list, now, only=only
+                        )
                     if run.listing_id is not None:
                         await remember_seen(session, run.listing_id, {item.erp_item_id for item in items})
                 await self._save_progress(session, run, cursor, tally)
@@ -436,14 +453,8 @@ class SyncService:
                 now = utcnow()
                 if book is not None:
                     only = run.item_ids if run.mode == "items" else None
-                    tally.prices_changed = await apply_price_book(
-                        session,
-                        book,
-                        self.settings.price_list,
-                        now,
-                        only=only,
-                        max_unpriced_share=self.settings.sync_max_unpriced_share,
-                        max_unpriced_min_items=self.settings.sync_max_unpriced_min_items,
+                    tally.prices_changed += await apply_price_book(
+                        session, book, self.settings.price_list, now, only=only, guard=self._unpriced_guard()
                     )
                 if run.listing_id is not None:
                     await forget_listing(session, run.listing_id)
