@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     zoho_organization_id: str = "1"
     zoho_webhook_secret: SecretStr | None = None
     zoho_requests_per_minute: int = Field(default=90, ge=1)
+    # The Zoho item custom field (its api_name or label) holding the item's Arabic name; unset: none.
+    zoho_name_ar_field: str | None = None
     # The Zoho client: Redis key prefix (token and budget shared by processes), retries of reads,
     # how long a call may wait for the request budget, token refresh margin and throttle cool-down,
     # and how long every process holds off after a 429.

@@ -89,13 +89,15 @@ def test_normalizing_twice_changes_nothing() -> None:
         assert normalize(normalize(written)) == normalize(written)
 
 
-def test_search_columns_put_a_space_before_every_word() -> None:
+def test_search_columns_put_a_space_around_every_word() -> None:
     columns = SearchColumns.of("Black Tea 500 g", "شاي أسود ٥٠٠ غم", "BEV-TEA-1")
     assert columns.search_name == "black tea 500 g"
     assert columns.search_name_ar == "شاي اسود 500 غم"
     assert columns.search_sku == "bev tea 1"
-    assert columns.search_text == " black tea 500 g شاي اسود 500 غم bev tea 1"
-    assert SearchColumns.of("Tea", None, None).search_text == " tea"
+    assert columns.search_text == " black tea 500 g شاي اسود 500 غم bev tea 1 "
+    assert SearchColumns.of("Tea", None, None).search_text == " tea "
+    # The words near-match search looks among: four letters or more, not only digits.
+    assert columns.vocabulary() == {"black", "اسود"}
 
 
 def test_a_query_keeps_its_distinct_words_in_order() -> None:

@@ -2,13 +2,16 @@
 
 A product's search row (catalog.models.ProductSearch) holds its names and SKU normalised
 (storefront.catalog.normalize): each one alone, for the ranks that test how a name starts, and
-all together as `search_text`, a space before every word:
+all together as `search_text`, with a space before and after every word:
 
-    " black tea 500 g شاي اسود 500 غم bev tea 1"
+    " black tea 500 g شاي اسود 500 غم bev tea 1 "
 
 Normalised text has only letters, digits and single spaces, so `% tea%` finds a word that starts
-with "tea", and `%tea%` the letters anywhere. A query is normalised the same way and split into
-its words (terms); every rank is then a plain comparison or LIKE pattern on both databases.
+with "tea", `% tea %` the whole word, and `%tea%` the letters anywhere. A query is normalised the
+same way and split into its words (terms); every rank is then a comparison or a LIKE pattern,
+the same on both databases. The catalog's distinct words (`vocabulary`) are kept apart too, so
+that the words near a term (containing it, or on PostgreSQL one letter off it) are found among a
+few thousand words rather than among every product.
 """
 
 from dataclasses import dataclass
@@ -17,10 +20,10 @@ from storefront.catalog.normalize import normalize
 
 # Words of a query beyond these are not looked for (a query is at most 200 characters).
 MAX_TERMS = 6
-# Shorter terms are matched only where a word starts with them: anywhere, two letters match
-# almost every name.
-MIN_INNER_TERM = 3
-# Typo tolerance: a term this long may have one wrong letter; one letter shorter, one missing.
+# A term this long also matches inside a word, and may have one letter missing; the catalog's
+# words this long (with a letter in them) form its vocabulary. Shorter terms only start words.
+MIN_INNER_TERM = 4
+# A term this long may have one letter wrong.
 MIN_TYPO_TERM = 5
 # Above every character normalised text can hold: `prefix <= text < prefix + PAST_PREFIX` is
 # "text starts with prefix" as a range an ordinary index answers.
@@ -39,7 +42,15 @@ class SearchColumns:
     @classmethod
     def of(cls, name: str, name_ar: str | None, sku: str | None) -> "SearchColumns":
         names = (normalize(name), normalize(name_ar), normalize(sku))
-        return cls(*names, search_text="".join(f" {part}" for part in names if part))
+        return cls(*names, search_text=" " + "".join(f"{part} " for part in names if part))
+
+    def vocabulary(self) -> set[str]:
+        """The product's words that near-match search looks among."""
+        return {word for word in self.search_text.split() if _in_vocabulary(word)}
+
+
+def _in_vocabulary(word: str) -> bool:
+    return len(word) >= MIN_INNER_TERM and not word.isdigit()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,18 +81,30 @@ class SearchQuery:
         """LIKE patterns: each term appears inside a word, or starts one when it is short."""
         return [f"%{term}%" if len(term) >= MIN_INNER_TERM else f"% {term}%" for term in self.terms]
 
-    def typo_patterns(self) -> list[str | None]:
-        """Per term, a regular expression for a word that starts with the term written with one
-        letter wrong or one letter missing (None: the term is too short to guess at)."""
-        return [_typo_pattern(term) for term in self.terms]
+    def near_terms(self) -> list[str | None]:
+        """Per term, the term when words near it are looked for in the vocabulary, else None."""
+        return [term if _in_vocabulary(term) else None for term in self.terms]
 
 
-def _typo_pattern(term: str) -> str | None:
-    if len(term) < MIN_TYPO_TERM - 1:
+def inside_pattern(term: str) -> str:
+    """A LIKE pattern for a vocabulary word that holds the term."""
+    return f"%{term}%"
+
+
+def typo_pattern(term: str) -> str | None:
+    """A regular expression for a vocabulary word that starts with the term written with one
+    letter missing or, when the term is long enough, one letter wrong; None for a term too
+    short to guess at."""
+    if not _in_vocabulary(term):
         return None
     letter = "[^ ]"
     missing = [term[:at] + letter + term[at:] for at in range(len(term) + 1)]
     wrong = (
         [term[:at] + letter + term[at + 1 :] for at in range(len(term))] if len(term) >= MIN_TYPO_TERM else []
     )
-    return " (" + "|".join(missing + wrong) + ")"
+    return "^(" + "|".join(missing + wrong) + ")"
+
+
+def whole_word_pattern(word: str) -> str:
+    """A LIKE pattern for search text that holds this word."""
+    return f"% {word} %"

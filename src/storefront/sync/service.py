@@ -248,11 +248,10 @@ class SyncService:
             else:
                 self._take(raw, fetched)
 
-    @staticmethod
-    def _take(raw: Any, fetched: FetchedCatalog) -> None:
+    def _take(self, raw: Any, fetched: FetchedCatalog) -> None:
         fetched.fetched += 1
         try:
-            fetched.items.append(parse_item(raw))
+            fetched.items.append(parse_item(raw, name_ar_field=self.settings.zoho_name_ar_field))
         except (ValueError, TypeError, AttributeError):
             fetched.failed += 1
             log.warning("sync_item_unreadable")
