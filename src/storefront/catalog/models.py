@@ -97,6 +97,15 @@ class ProductPrice(Base):
 
 # Byte order on PostgreSQL, as SQLite compares text: a prefix is an index range, in either database.
 SearchKey = Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
+# (name, columns, columns PostgreSQL includes) of the search indexes, each over listed products.
+SEARCH_INDEXES = (
+    ("ix_product_search_name", ("search_name", "product_id"), ()),
+    ("ix_product_search_category_name", ("category_id", "search_name", "product_id"), ()),
+    ("ix_product_search_name_ar", ("search_name_ar", "product_id"), ("category_id",)),
+    ("ix_product_search_sku", ("search_sku",), ("category_id",)),
+    ("ix_product_search_listed", ("product_id",), ("search_text",)),
+    ("ix_product_search_category", ("category_id", "product_id"), ("search_text",)),
+)
 
 
 class ProductSearch(Base):
@@ -122,38 +131,18 @@ class ProductSearch(Base):
 
     __table_args__ = (
         # Every search index holds listed products only, and carries what the search tests, so
-        # a rank is read from an index without visiting the table.
-        Index(
-            "ix_product_search_name",
-            "search_name",
-            "product_id",
-            postgresql_include=["search_text"],
-            postgresql_where=text("is_listed"),
-            sqlite_where=text("is_listed = 1"),
-        ),
-        Index(
-            "ix_product_search_category_name",
-            "category_id",
-            "search_name",
-            "product_id",
-            postgresql_include=["search_text"],
-            postgresql_where=text("is_listed"),
-            sqlite_where=text("is_listed = 1"),
-        ),
-        Index(
-            "ix_product_search_name_ar",
-            "search_name_ar",
-            "product_id",
-            postgresql_include=["category_id"],
-            postgresql_where=text("is_listed"),
-            sqlite_where=text("is_listed = 1"),
-        ),
-        Index(
-            "ix_product_search_sku",
-            "search_sku",
-            postgresql_include=["category_id"],
-            postgresql_where=text("is_listed"),
-            sqlite_where=text("is_listed = 1"),
+        # a rank is read from an index without visiting the table: names that start with the
+        # query as a range of names (in a category or not), words that do by a walk in product
+        # id order (ranking.py), the SKU by its value.
+        *(
+            Index(
+                name,
+                *columns,
+                postgresql_include=include,
+                postgresql_where=text("is_listed"),
+                sqlite_where=text("is_listed = 1"),
+            )
+            for name, columns, include in SEARCH_INDEXES
         ),
         # PostgreSQL also keeps a trigram index of search_text (created by the migration).
     )

@@ -1,27 +1,27 @@
 """Ranked search: the listed products a query finds, best first, in an order that pages cleanly.
 
 The ranks, each ordered within itself and ending on the product id, so that equal scores keep
-one order:
+one order and pages never overlap:
 
     0  the SKU is the query
-    1  the name starts with the query                       (by name)
-    2  the Arabic name starts with the query                (by Arabic name)
-    3  every term starts a word of a name or the SKU        (by name)
+    1  the name starts with the query                      (by name)
+    2  the Arabic name starts with the query               (by Arabic name)
+    3  every term starts a word of a name or the SKU
     4  every term is inside a word (terms of 4 letters or more)
     5  PostgreSQL: a term stands for a word one letter off it: one letter missing from a term
        of 4 letters or more, or one letter wrong in a term of 5 or more
 
-Ranks 4 and 5 are ordered by similarity, then by name. Similarity is that of each term to the
-catalog word it matched (pg_trgm's `similarity` on PostgreSQL; on SQLite, how close the word's
-length is to the term's), summed over the terms, so it is worked out for a few words, not for
-every product found.
+Ranks 4 and 5 are ordered by similarity: that of each term to the catalog word it matched
+(pg_trgm's `similarity` on PostgreSQL; on SQLite, how close the word's length is to the term's),
+summed over the terms, so it is worked out for a few words, not for every product found.
 
 A product takes the best rank it reaches. A page needs only the first `skip + limit + 1`
 products, so the ranks are read in order and reading stops once that many are found. The first
-statement reads ranks 0 to 3 from the search indexes, in order: ranks 0 to 2 as a key or range,
-rank 3 among the first listed products by name (a walk along an index, long enough for any
-common word). Only when that is not enough are the words near each term looked up in the
-vocabulary, and ranks 3 to 5 read whole, narrowed on PostgreSQL by the trigram index.
+statement reads ranks 0 to 3 from the search indexes: ranks 0 to 2 as a key or a range of names,
+rank 3 by walking the listed products in product id order, an order no word is tied to, so that
+a common word turns up within a short walk. Only when that is not enough are the words near
+each term looked up in the vocabulary and ranks 3 to 5 read whole, narrowed on PostgreSQL by the
+trigram index.
 """
 
 import uuid
@@ -42,6 +42,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     union_all,
@@ -49,7 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import InstrumentedAttribute
 
-from storefront.catalog.models import ProductSearch, SearchWord
+from storefront.catalog.models import ProductSearch, SearchKey, SearchWord
 from storefront.catalog.search import SearchQuery, inside_pattern, typo_pattern, whole_word_pattern
 
 SKU, NAME_START, NAME_AR_START, WORD_START, INSIDE, NEAR = range(6)
@@ -98,9 +99,11 @@ def _listed(in_category: bool) -> list[ColumnElement[bool] | InstrumentedAttribu
 
 
 def _ranked(
-    rank: int, sort_key: ColumnElement[str] | InstrumentedAttribute[str], product_id: Any
+    rank: int, sort_key: ColumnElement[str] | InstrumentedAttribute[str] | None, product_id: Any
 ) -> list[Any]:
-    return [literal_column(str(rank), Integer).label("rank"), sort_key.label("sort_key"), product_id]
+    """A rank's rows as the head statement unions them: the rank, its order, the product."""
+    key = sort_key if sort_key is not None else null().cast(SearchKey)
+    return [literal_column(str(rank), Integer).label("rank"), key.label("sort_key"), product_id]
 
 
 @cache
@@ -110,7 +113,7 @@ def head_statement(terms: int, in_category: bool) -> Select[uuid.UUID]:
     limit = bindparam("limit", type_=Integer())
     listed = _listed(in_category)
     sku = (
-        select(*_ranked(SKU, S.search_name, S.product_id))
+        select(*_ranked(SKU, None, S.product_id))
         .where(*listed, S.search_sku == _param("text"))
         .order_by(S.product_id)
         .limit(limit)
@@ -123,16 +126,16 @@ def head_statement(terms: int, in_category: bool) -> Select[uuid.UUID]:
         for rank, key in ((NAME_START, S.search_name), (NAME_AR_START, S.search_name_ar))
     ]
     first = (
-        select(S.product_id, S.search_name, S.search_text)
+        select(S.product_id, S.search_text)
         .where(*listed)
-        .order_by(S.search_name, S.product_id)
+        .order_by(S.product_id)
         .limit(bindparam("walk", type_=Integer()))
         .subquery()
     )
     words = (
-        select(*_ranked(WORD_START, first.c.search_name, first.c.product_id))
+        select(*_ranked(WORD_START, None, first.c.product_id))
         .where(*(first.c.search_text.like(_param(f"word_{n}")) for n in range(terms)))
-        .order_by(first.c.search_name, first.c.product_id)
+        .order_by(first.c.product_id)
         .limit(limit)
     )
     ranks = union_all(*(select(part.subquery()) for part in (sku, *starts, words))).subquery()
@@ -163,12 +166,14 @@ def near_words_statement(dialect: str, terms: tuple[int, ...]) -> Select[Any]:
 
 @cache
 def rest_statement(terms: int, in_category: bool) -> Select[uuid.UUID]:
-    """Ranks 3 to 5 whole, best first, up to `limit` rows. Binds: text, limit, word_N and
-    loose_N per term, near_N_K and closeness_N_K per term and slot (a pattern and its score, or
-    None and 0), and category_id when in a category."""
+    """Ranks 3 to 5 whole, best first, up to `limit` rows. Binds: limit, word_N and loose_N per
+    term; per term and slot, near_N_K and closeness_N_K (a word's pattern and its score, or None
+    and 0) and off_N_K (the same pattern when the word does not hold the term: what `loose_N`
+    does not find already); and category_id when in a category."""
     text = S.search_text
     loose = [text.like(_param(f"loose_{n}")) for n in range(terms)]
     near = [[text.like(_param(f"near_{n}_{k}")) for k in range(NEAR_WORDS)] for n in range(terms)]
+    off = [[text.like(_param(f"off_{n}_{k}")) for k in range(NEAR_WORDS)] for n in range(terms)]
     closeness = [
         case(
             *((near[n][k], bindparam(f"closeness_{n}_{k}", type_=Float())) for k in range(NEAR_WORDS)),
@@ -179,7 +184,6 @@ def rest_statement(terms: int, in_category: bool) -> Select[uuid.UUID]:
     candidates = (
         select(
             S.product_id,
-            S.search_name,
             case(
                 (and_(*(text.like(_param(f"word_{n}")) for n in range(terms))), WORD_START),
                 (and_(*loose), INSIDE),
@@ -187,15 +191,13 @@ def rest_statement(terms: int, in_category: bool) -> Select[uuid.UUID]:
             ).label("rank"),
             sum(closeness[1:], closeness[0]).label("similarity"),
         )
-        .where(*_listed(in_category), *(or_(loose[n], *near[n]) for n in range(terms)))
+        .where(*_listed(in_category), *(or_(loose[n], *off[n]) for n in range(terms)))
         .subquery()
     )
     c = candidates.c
     return (
         select(c.product_id)
-        .order_by(
-            c.rank, case((c.rank == WORD_START, 0.0), else_=c.similarity).desc(), c.search_name, c.product_id
-        )
+        .order_by(c.rank, case((c.rank == WORD_START, 0.0), else_=c.similarity).desc(), c.product_id)
         .limit(bindparam("limit", type_=Integer()))
     )
 
@@ -224,12 +226,12 @@ async def ranked_product_ids(
 
 
 async def _near_word_params(connection: AsyncConnection, query: SearchQuery) -> dict[str, Any]:
-    """The rest statement's near_N_K and closeness_N_K: the words near each term, as patterns."""
+    """The rest statement's near_N_K, closeness_N_K and off_N_K: the words near each term."""
     params: dict[str, Any] = {
         f"{name}_{n}_{k}": empty
         for n in range(len(query.terms))
         for k in range(NEAR_WORDS)
-        for name, empty in (("near", None), ("closeness", 0.0))
+        for name, empty in (("near", None), ("closeness", 0.0), ("off", None))
     }
     terms = {n: term for n, term in enumerate(query.near_terms()) if term is not None}
     if not terms:
@@ -244,6 +246,8 @@ async def _near_word_params(connection: AsyncConnection, query: SearchQuery) -> 
     for n, word, closeness in await connection.execute(statement, lookup):
         params[f"near_{n}_{slots[n]}"] = whole_word_pattern(word)
         params[f"closeness_{n}_{slots[n]}"] = float(closeness)
+        if terms[n] not in word:
+            params[f"off_{n}_{slots[n]}"] = whole_word_pattern(word)
         slots[n] += 1
     return params
 

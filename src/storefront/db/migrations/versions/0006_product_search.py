@@ -32,11 +32,13 @@ depends_on: str | Sequence[str] | None = None
 BACKFILL_BATCH = 1000
 SEARCH_KEY = sa.Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
 # (name, columns, PostgreSQL INCLUDE columns), each over the listed products only.
-INDEXES = (
-    ("ix_product_search_name", ["search_name", "product_id"], ["search_text"]),
-    ("ix_product_search_category_name", ["category_id", "search_name", "product_id"], ["search_text"]),
+INDEXES: tuple[tuple[str, list[str], list[str]], ...] = (
+    ("ix_product_search_name", ["search_name", "product_id"], []),
+    ("ix_product_search_category_name", ["category_id", "search_name", "product_id"], []),
     ("ix_product_search_name_ar", ["search_name_ar", "product_id"], ["category_id"]),
     ("ix_product_search_sku", ["search_sku"], ["category_id"]),
+    ("ix_product_search_listed", ["product_id"], ["search_text"]),
+    ("ix_product_search_category", ["category_id", "product_id"], ["search_text"]),
 )
 _PG_FOLLOW_FUNCTION = """
 CREATE FUNCTION product_search_follow_product() RETURNS trigger LANGUAGE plpgsql AS $$
