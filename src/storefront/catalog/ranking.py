@@ -57,8 +57,8 @@ SKU, NAME_START, NAME_AR_START, WORD_START, INSIDE, NEAR = range(6)
 # Search pages stop after this many products: a shopper refines the query long before, and a
 # deeper page would cost a walk through every match.
 MAX_RESULTS = 1000
-# The first statement looks for word starts among this many listed products (by name) per product
-# the page needs; a word rarer than one in this many is looked for through the trigram index.
+# The first statement looks for word starts among this many listed products (in product id
+# order) per product the page needs; rarer words are looked for through the trigram index.
 WALK_PER_RESULT = 150
 # The vocabulary words looked for per term, the closest first.
 NEAR_WORDS = 5
