@@ -83,7 +83,11 @@ async def test_filters_and_their_combinations(
 ) -> None:
     response = await client.get("/api/consumer/products", params=params)
     assert response.status_code == 200
-    assert names(response.json()) == expected
+    if "search" in params:
+        # Search ranks its results (tests/search); equal matches keep an order of their own.
+        assert sorted(names(response.json())) == expected
+    else:
+        assert names(response.json()) == expected
 
 
 async def test_reserved_stock_eats_the_last_units(

@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     zoho_webhook_max_items: int = Field(default=50, ge=1, le=500)
     zoho_webhook_retention_days: float = Field(default=7.0, gt=0)
     zoho_requests_per_minute: int = Field(default=90, ge=1)
+    # The Zoho item custom field (its api_name or label) holding the item's Arabic name; unset: none.
+    zoho_name_ar_field: str | None = None
     # The Zoho client: Redis key prefix (token and budget shared by processes), retries of reads,
     # how long a call may wait for the request budget, token refresh margin and throttle cool-down,
     # and how long every process holds off after a 429.

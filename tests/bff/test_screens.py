@@ -150,7 +150,10 @@ async def test_category_screen_of_an_unknown_category_is_404(
 async def test_search_screen(client: httpx.AsyncClient, catalog: dict[str, dict[str, Any]]) -> None:
     body = (await client.get(f"{BFF}/search", params={"q": " juice ", "limit": 3})).json()
     assert_envelope(body)
-    assert [p["name"] for p in body["data"]] == ["Zest Juice 00", "Zest Juice 01", "Zest Juice 02"]
+    # Equal matches, in an order of their own (search ranking: tests/search).
+    found = [p["name"] for p in body["data"]]
+    assert len(found) == 3
+    assert set(found) < {f"Zest Juice {n:02d}" for n in range(10)}
     assert body["meta"]["query"] == "juice"
     assert body["meta"]["has_more"] is True
 

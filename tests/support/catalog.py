@@ -19,6 +19,7 @@ PRODUCT_FIELDS = frozenset(
         "erp_item_id",
         "sku",
         "name",
+        "name_ar",
         "description",
         "category",
         "price",
@@ -58,7 +59,9 @@ async def seed(settings: Settings, items: list[dict[str, Any]], *, unpriced: set
     rates = {item["item_id"]: int(item["rate"]) for item in items if item["item_id"] not in unpriced}
     database = create_database(settings)
     try:
-        await load_items(database, items, rates, settings.price_list, "IQD")
+        await load_items(
+            database, items, rates, settings.price_list, "IQD", name_ar_field=settings.zoho_name_ar_field
+        )
     finally:
         await database.dispose()
 

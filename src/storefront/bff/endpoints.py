@@ -74,7 +74,7 @@ async def category_products(
     return await cached_response(request, CATEGORY, compute)
 
 
-@router.get("/search", summary="Search screen: products whose name or SKU holds the words")
+@router.get("/search", summary="Search screen: the products the words find, best matches first")
 async def search(
     request: Request,
     screens: Screens,

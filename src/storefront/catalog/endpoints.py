@@ -41,7 +41,14 @@ async def list_products(
     catalog: Catalog,
     page: Annotated[Page, Depends(page_params)],
     category: Annotated[str | None, Query(min_length=1, max_length=255)] = None,
-    search: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    search: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Words to find in the English or Arabic name or the SKU; best matches first.",
+        ),
+    ] = None,
 ) -> Response:
     async def compute() -> tuple[Any, dict[str, Any]]:
         filters = ProductFilters(

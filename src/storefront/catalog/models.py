@@ -2,7 +2,8 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Computed, ForeignKey, Index, Integer, String, Text, Uuid, text
+from sqlalchemy import BigInteger, Boolean, Computed, ForeignKey, Index, Integer, String, Text, Uuid, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.db.base import Base, BigIntPK, utcnow
@@ -26,6 +27,8 @@ class Product(Base):
     erp_item_id: Mapped[str] = mapped_column(String(64), unique=True)
     sku: Mapped[str | None] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(512))
+    # The Arabic name, from a custom field of the ERP item (None: the item has none).
+    name_ar: Mapped[str | None] = mapped_column(String(512))
     description: Mapped[str | None] = mapped_column(Text)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"))
     image_url: Mapped[str | None] = mapped_column(String(1024))
@@ -93,3 +96,68 @@ class ProductPrice(Base):
     )
     price: Mapped[Decimal]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# Byte order on PostgreSQL, as SQLite compares text: a prefix is an index range, in either database.
+SearchKey = Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
+# (name, columns, columns PostgreSQL includes) of the search indexes, each over listed products.
+SEARCH_INDEXES = (
+    ("ix_product_search_name", ("search_name", "product_id"), ()),
+    ("ix_product_search_category_name", ("category_id", "search_name", "product_id"), ()),
+    ("ix_product_search_name_ar", ("search_name_ar", "product_id"), ("category_id",)),
+    ("ix_product_search_sku", ("search_sku",), ("category_id",)),
+    ("ix_product_search_listed", ("product_id",), ("search_text",)),
+    ("ix_product_search_category", ("category_id", "product_id"), ("search_text",)),
+)
+
+
+class ProductSearch(Base):
+    """A product's names and SKU in search form (storefront.catalog.search), one row per product.
+
+    Apart from the products table, whose rows every stock change rewrites, so that search reads
+    narrow, rarely written rows from its indexes alone. The catalog writer fills it when a name
+    or SKU changes; a trigger copies `is_listed` and `category_id` from the product whenever they
+    change, so the order and sync paths keep it current without knowing it exists.
+    """
+
+    __tablename__ = "product_search"
+
+    product_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    category_id: Mapped[int | None] = mapped_column(BigInteger)
+    is_listed: Mapped[bool] = mapped_column(Boolean)
+    search_name: Mapped[str] = mapped_column(SearchKey)
+    search_name_ar: Mapped[str] = mapped_column(SearchKey)
+    search_sku: Mapped[str] = mapped_column(SearchKey)
+    search_text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        # Every search index holds listed products only, and carries what the search tests, so
+        # a rank is read from an index without visiting the table: names that start with the
+        # query as a range of names (in a category or not), words that do by a walk in product
+        # id order (ranking.py), the SKU by its value.
+        *(
+            Index(
+                name,
+                *columns,
+                postgresql_include=include,
+                postgresql_where=text("is_listed"),
+                sqlite_where=text("is_listed = 1"),
+            )
+            for name, columns, include in SEARCH_INDEXES
+        ),
+        # PostgreSQL also keeps a trigram index of search_text (created by the migration).
+    )
+
+
+class SearchWord(Base):
+    """A word of the catalog's search text (storefront.catalog.search.SearchColumns.vocabulary),
+    so that the words near a query's term are found among the catalog's few thousand words. The
+    catalog writer adds the words of the names it writes; a word no product holds any more
+    stays, and simply matches no product."""
+
+    __tablename__ = "product_search_words"
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+    # PostgreSQL also keeps a trigram index of the words (created by the migration).

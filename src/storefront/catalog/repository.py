@@ -5,23 +5,17 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, Integer, Result, Row, Select, String, bindparam, func, select
+from sqlalchemy import Executable, Integer, Result, Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import Category, PriceList, Product
+from storefront.catalog.ranking import MAX_RESULTS, ranked_product_ids
 from storefront.catalog.schemas import CategoryView, ProductFilters, ProductView
+from storefront.catalog.search import SearchQuery
 
 SELLABLE_STOCK = Product.erp_actual_available_stock - Product.reserved_stock
 # Matches the partial listing indexes' predicate, so the planner uses them.
 IS_LISTED = Product.is_listed
-
-# The same rule, written so the planner cannot match it to the listing indexes: a search is
-# narrowed by the trigram indexes, and intersecting with a listing-index bitmap costs more.
-IS_LISTED_FOR_SEARCH = Product.is_active & Product.consumer_price.is_not(None) & ((SELLABLE_STOCK) > 0)
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _priced_products() -> Select[*tuple[Any, ...]]:
@@ -36,6 +30,7 @@ def _priced_products() -> Select[*tuple[Any, ...]]:
             Product.erp_item_id,
             Product.sku,
             Product.name,
+            Product.name_ar,
             Product.description,
             Category.name.label("category"),
             Product.consumer_price.label("price"),
@@ -50,24 +45,15 @@ def _priced_products() -> Select[*tuple[Any, ...]]:
 
 
 @cache
-def _listing_query(search: bool, in_category: bool) -> Select[*tuple[Any, ...]]:
-    """One page of listed products, built once per shape (construction costs more than running
-    the cached compilation). Binds: skip, limit, price_list_code, and pattern and category_id
-    where the shape has them.
+def _listing_query(in_category: bool) -> Select[*tuple[Any, ...]]:
+    """One page of listed products by name, built once per shape (construction costs more than
+    running the cached compilation). Binds: skip, limit, price_list_code, and category_id where
+    the shape has it.
 
     The page is found over the listing index alone, then the page's columns are fetched: a deep
     offset walks index entries, not joined rows.
     """
-    page = select(Product.id, Product.name)
-    if search:
-        pattern = bindparam("pattern", type_=String())
-        page = page.where(
-            IS_LISTED_FOR_SEARCH,
-            func.lower(Product.name).like(pattern, escape="\\")
-            | func.lower(Product.sku).like(pattern, escape="\\"),
-        )
-    else:
-        page = page.where(IS_LISTED)
+    page = select(Product.id, Product.name).where(IS_LISTED)
     if in_category:
         # A known id (not a subquery) lets the planner walk the (category, name) index in order.
         page = page.where(Product.category_id == bindparam("category_id"))
@@ -81,6 +67,8 @@ def _listing_query(search: bool, in_category: bool) -> Select[*tuple[Any, ...]]:
 
 
 _CATEGORY_ID = select(Category.id).where(func.lower(Category.name) == bindparam("name")).limit(1)
+# The columns of a page of search results, found by id.
+_PRODUCTS_BY_ID = _priced_products().where(Product.id.in_(bindparam("ids", expanding=True)))
 
 
 def _to_view(row: Row[Any]) -> ProductView:
@@ -90,6 +78,7 @@ def _to_view(row: Row[Any]) -> ProductView:
         erp_item_id=m["erp_item_id"],
         sku=m["sku"],
         name=m["name"],
+        name_ar=m["name_ar"],
         description=m["description"],
         category=m["category"],
         price=m["price"],
@@ -114,17 +103,37 @@ class CatalogRepository:
     async def list_products(
         self, filters: ProductFilters, skip: int, limit: int
     ) -> tuple[list[ProductView], bool]:
-        params: dict[str, Any] = {"skip": skip, "limit": limit + 1}
-        if filters.search:
-            params["pattern"] = f"%{_escape_like(filters.search.lower())}%"
+        """A page of listed products: by name, or by rank when searching (storefront.catalog.ranking,
+        whose pages stop after MAX_RESULTS products)."""
+        category_id: int | None = None
         if filters.category is not None:
             category_id = (await self._execute(_CATEGORY_ID, {"name": filters.category.lower()})).scalar()
             if category_id is None:
                 return [], False
+        if filters.search is not None:
+            return await self._search(filters.search, category_id, skip, limit)
+        params: dict[str, Any] = {"skip": skip, "limit": limit + 1}
+        if category_id is not None:
             params["category_id"] = category_id
-        query = _listing_query(bool(filters.search), filters.category is not None)
-        rows = (await self._execute(query, params)).all()
+        rows = (await self._execute(_listing_query(category_id is not None), params)).all()
         return [_to_view(row) for row in rows[:limit]], len(rows) > limit
+
+    async def _search(
+        self, text: str, category_id: int | None, skip: int, limit: int
+    ) -> tuple[list[ProductView], bool]:
+        query = SearchQuery.parse(text)
+        if query is None:
+            return [], False
+        if skip >= MAX_RESULTS:
+            return [], False
+        connection = await self.session.connection()
+        ranked = await ranked_product_ids(connection, query, category_id, min(skip + limit + 1, MAX_RESULTS))
+        page = ranked[skip : skip + limit]
+        if not page:
+            return [], False
+        rows = (await self._execute(_PRODUCTS_BY_ID, {"ids": page})).all()
+        by_id = {row.id: _to_view(row) for row in rows}
+        return [by_id[product_id] for product_id in page if product_id in by_id], len(ranked) > skip + limit
 
     async def get_product(self, ref: str) -> ProductView | None:
         """By our id (a UUID) or else by the ERP's item id; active and priced, in stock or not."""

@@ -18,6 +18,8 @@ class ProductView:
     erp_item_id: str
     sku: str | None
     name: str
+    # The Arabic name from the ERP's custom field (None: the item has none).
+    name_ar: str | None
     description: str | None
     category: str | None
     price: Decimal
@@ -36,6 +38,7 @@ class ProductView:
             "erp_item_id": self.erp_item_id,
             "sku": self.sku,
             "name": self.name,
+            "name_ar": self.name_ar,
             "description": self.description,
             "category": self.category,
             "price": self.price,

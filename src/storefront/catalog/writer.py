@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.catalog.models import Category, PriceList, Product, ProductPrice
+from storefront.catalog.models import Category, PriceList, Product, ProductPrice, ProductSearch, SearchWord
+from storefront.catalog.search import SearchColumns
 from storefront.db.dialect import chunks, id_batches, is_postgres, string_in, upsert_insert
 from storefront.db.staging import stage_rows
 from storefront.erp.items import ErpItem
@@ -23,6 +24,7 @@ from storefront.erp.items import ErpItem
 _COMPARED = (
     "sku",
     "name",
+    "name_ar",
     "description",
     "category_id",
     "image_url",
@@ -35,7 +37,7 @@ _COMPARED = (
 # The columns a product takes from its ERP item.
 _PRODUCT_COLUMNS = ("erp_item_id", *_COMPARED)
 _PG_STAGING = (
-    "erp_item_id varchar, sku varchar, name varchar, description text, category_id bigint, "
+    "erp_item_id varchar, sku varchar, name varchar, name_ar varchar, description text, category_id bigint, "
     "image_url varchar, is_active boolean, erp_stock_on_hand integer, erp_available_stock integer, "
     "erp_actual_available_stock integer, erp_modified_at timestamptz, consumer_price text"
 )
@@ -75,6 +77,22 @@ _PG_COUNT_CHANGES = text(
     f"count(*) FILTER (WHERE p.id IS NULL OR ({_PG_NEWER} AND {_PG_DIFFERS})), "
     f"count(*) FILTER (WHERE p.is_active AND NOT u.is_active AND {_PG_NEWER}) "
     "FROM incoming_products AS u LEFT JOIN products AS p ON p.erp_item_id = u.erp_item_id"
+)
+# The staged items whose search form must be written: new ones, and those the merge will write
+# whose names or SKU differ.
+_PG_RENAMED = text(
+    "SELECT u.erp_item_id FROM incoming_products AS u "  # noqa: S608 - our own column names
+    "LEFT JOIN products AS p ON p.erp_item_id = u.erp_item_id "
+    f"WHERE p.id IS NULL OR ({_PG_NEWER} AND (p.name, p.name_ar, p.sku) IS DISTINCT FROM (u.name, u.name_ar, u.sku))"
+)
+_SEARCH_COLUMNS = ("search_name", "search_name_ar", "search_sku", "search_text")
+_PG_WRITE_SEARCH = text(
+    "INSERT INTO product_search (product_id, category_id, is_listed, search_name, search_name_ar, search_sku, "
+    "search_text) "
+    "SELECT p.id, p.category_id, p.is_listed, u.search_name, u.search_name_ar, u.search_sku, u.search_text "
+    "FROM incoming_search AS u JOIN products AS p ON p.erp_item_id = u.erp_item_id "
+    "ON CONFLICT (product_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _SEARCH_COLUMNS)
 )
 # A bulk statement's plan: no JIT compilation (it costs more than it saves here), and memory
 # enough to hash a whole catalog without spilling to disk.
@@ -162,6 +180,7 @@ def _product_values(item: ErpItem, category_ids: Mapping[str, int]) -> tuple[Any
         item.erp_item_id,
         item.sku,
         item.name,
+        item.name_ar,
         item.description,
         category_ids.get(item.category_name) if item.category_name else None,
         item.image_url,
@@ -175,12 +194,13 @@ def _product_values(item: ErpItem, category_ids: Mapping[str, int]) -> tuple[Any
 
 async def _upsert_products_postgres(
     session: AsyncSession,
-    items: Collection[ErpItem],
+    items_by_id: Mapping[str, ErpItem],
     category_ids: Mapping[str, int],
     consumer_prices: Mapping[str, Decimal | None],
     now: datetime,
     read_at: datetime,
 ) -> UpsertCounts:
+    items = items_by_id.values()
     rows = (
         (*_product_values(item, category_ids), _as_text(consumer_prices.get(item.erp_item_id)))
         for item in items
@@ -190,8 +210,11 @@ async def _upsert_products_postgres(
         await session.execute(setting)
     created, differing, deactivated = (await session.execute(_PG_COUNT_CHANGES, {"read_at": read_at})).one()
     changed = differing - created
+    renamed = (await session.execute(_PG_RENAMED, {"read_at": read_at})).scalars().all() if differing else []
     if differing:
         await session.execute(_PG_MERGE_PRODUCTS, {"now": now, "read_at": read_at})
+    if renamed:
+        await _write_search_postgres(session, [items_by_id[erp_id] for erp_id in renamed])
     return UpsertCounts(
         created=created,
         updated=changed - deactivated,
@@ -202,17 +225,26 @@ async def _upsert_products_postgres(
 
 async def _upsert_products_sqlite(
     session: AsyncSession,
-    items: Collection[ErpItem],
+    items_by_id: Mapping[str, ErpItem],
     category_ids: Mapping[str, int],
     consumer_prices: Mapping[str, Decimal | None],
     now: datetime,
     read_at: datetime,
 ) -> UpsertCounts:
-    erp_ids = [item.erp_item_id for item in items]
+    items = items_by_id.values()
+    erp_ids = list(items_by_id)
     found = await session.execute(
-        select(Product.erp_item_id, Product.is_active).where(Product.erp_item_id.in_(erp_ids))
+        select(Product.erp_item_id, Product.is_active, Product.name, Product.name_ar, Product.sku).where(
+            Product.erp_item_id.in_(erp_ids)
+        )
     )
-    was_active = dict(found.all())
+    was_active: dict[str, bool] = {}
+    renamed = set(erp_ids)
+    for erp_id, is_active, name, name_ar, sku in found:
+        was_active[erp_id] = is_active
+        item = items_by_id[erp_id]
+        if (name, name_ar, sku) == (item.name, item.name_ar, item.sku):
+            renamed.discard(erp_id)
     insert = upsert_insert(session, Product)
     excluded = insert.excluded
     statement = (
@@ -256,6 +288,9 @@ async def _upsert_products_sqlite(
             counts.deactivated += 1
         else:
             counts.updated += 1
+    renamed &= {erp_id for erp_id, _ in written}
+    if renamed:
+        await _write_search_sqlite(session, [items_by_id[erp_id] for erp_id in renamed])
     return counts
 
 
@@ -276,17 +311,71 @@ async def upsert_products(
     New products start with their price from `consumer_prices` (by ERP item id), so they are
     written once, not inserted and then updated again by `write_prices`' mirror; the prices of
     existing products are left to `write_prices`. A row whose compared fields are all equal is
-    not written at all. When an item id repeats, the last one wins. On PostgreSQL a COPY and
-    two statements, whatever the batch size; on SQLite keep batches to dialect.SQLITE_CHUNK rows.
+    not written at all. New items, and those whose names or SKU changed, get their search row
+    (storefront.catalog.search) written too. When an item id repeats, the last one wins. On
+    PostgreSQL a few COPYs and statements, whatever the batch size; on SQLite keep batches to
+    dialect.SQLITE_CHUNK rows.
     """
     if not items:
         return UpsertCounts()
-    latest = {item.erp_item_id: item for item in items}.values()
+    latest = {item.erp_item_id: item for item in items}
     prices = consumer_prices or {}
     read = read_at or synced_at
     if is_postgres(session):
         return await _upsert_products_postgres(session, latest, category_ids, prices, synced_at, read)
     return await _upsert_products_sqlite(session, latest, category_ids, prices, synced_at, read)
+
+
+async def _write_search_postgres(session: AsyncSession, items: Collection[ErpItem]) -> None:
+    columns = {item.erp_item_id: SearchColumns.of(item.name, item.name_ar, item.sku) for item in items}
+    await stage_rows(
+        session,
+        "incoming_search",
+        "erp_item_id varchar, search_name text, search_name_ar text, search_sku text, search_text text",
+        ("erp_item_id", *_SEARCH_COLUMNS),
+        ((erp_id, *_search_values(search)) for erp_id, search in columns.items()),
+    )
+    await session.execute(_PG_WRITE_SEARCH)
+    await _add_words(session, columns.values())
+
+
+async def _write_search_sqlite(session: AsyncSession, items: Collection[ErpItem]) -> None:
+    columns = {item.erp_item_id: SearchColumns.of(item.name, item.name_ar, item.sku) for item in items}
+    found = await session.execute(
+        select(Product.erp_item_id, Product.id, Product.category_id, Product.is_listed).where(
+            Product.erp_item_id.in_(list(columns))
+        )
+    )
+    rows = [
+        {
+            "product_id": product_id,
+            "category_id": category_id,
+            "is_listed": is_listed,
+            **dict(zip(_SEARCH_COLUMNS, _search_values(columns[erp_id]), strict=True)),
+        }
+        for erp_id, product_id, category_id, is_listed in found
+    ]
+    if rows:
+        insert = upsert_insert(session, ProductSearch)
+        await session.execute(
+            insert.values(rows).on_conflict_do_update(
+                index_elements=["product_id"], set_={name: insert.excluded[name] for name in _SEARCH_COLUMNS}
+            )
+        )
+    await _add_words(session, columns.values())
+
+
+def _search_values(columns: SearchColumns) -> tuple[str, str, str, str]:
+    """Search columns in the order of _SEARCH_COLUMNS."""
+    return columns.search_name, columns.search_name_ar, columns.search_sku, columns.search_text
+
+
+async def _add_words(session: AsyncSession, written: Iterable[SearchColumns]) -> None:
+    """Add the words of these search rows to the vocabulary (most are in it already)."""
+    words = sorted(set().union(*(columns.vocabulary() for columns in written)))
+    insert = upsert_insert(session, SearchWord)
+    for chunk in chunks(words):
+        await session.execute(insert.values([{"word": word} for word in chunk]).on_conflict_do_nothing())
 
 
 def _as_text(price: Decimal | None) -> str | None:

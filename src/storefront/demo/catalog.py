@@ -142,12 +142,146 @@ BRANDS = [
 ]
 SIZES = ["250 g", "500 g", "1 kg", "2 kg", "5 kg", "330 ml", "1 L", "1.5 L", "6 pack", "12 pack", "24 pack"]
 
+# Arabic names, as the distributor keeps them in a Zoho custom field: the product, then the brand,
+# then the size (in Arabic-Indic digits).
+ARABIC_NAME_FIELD = "Arabic Name"
+ARABIC_NAME_FIELD_ID = "4815000000900001"
+ARABIC: dict[str, str] = {
+    "Orange Juice": "عصير برتقال",
+    "Mango Juice": "عصير مانجو",
+    "Cola": "كولا",
+    "Sparkling Water": "مياه غازية",
+    "Mineral Water": "مياه معدنية",
+    "Black Tea": "شاي أسود",
+    "Green Tea": "شاي أخضر",
+    "Instant Coffee": "قهوة سريعة التحضير",
+    "Ground Coffee": "قهوة مطحونة",
+    "Energy Drink": "مشروب طاقة",
+    "Fresh Milk": "حليب طازج",
+    "Laban": "لبن",
+    "Yogurt": "لبن رائب",
+    "Feta Cheese": "جبنة فيتا",
+    "Cheddar Slices": "شرائح جبنة شيدر",
+    "Cream Cheese": "جبنة كريمية",
+    "Butter": "زبدة",
+    "Eggs Tray": "طبقة بيض",
+    "Labneh": "لبنة",
+    "Ghee": "سمن حيواني",
+    "Samoon Bread": "خبز صمون",
+    "Pita Bread": "خبز عربي",
+    "Toast Bread": "خبز توست",
+    "Croissants": "كرواسان",
+    "Date Maamoul": "معمول بالتمر",
+    "Sesame Ka'ak": "كعك بالسمسم",
+    "Cake Rusk": "كيك مقرمش",
+    "Burger Buns": "خبز برغر",
+    "Basmati Rice": "رز بسمتي",
+    "Jasmine Rice": "رز ياسمين",
+    "Amber Rice": "رز عنبر",
+    "Bulgur": "برغل",
+    "Red Lentils": "عدس أحمر",
+    "Chickpeas": "حمص حب",
+    "White Beans": "فاصولياء بيضاء",
+    "Freekeh": "فريكة",
+    "Oats": "شوفان",
+    "Vermicelli": "شعرية",
+    "Sunflower Oil": "زيت دوار الشمس",
+    "Corn Oil": "زيت ذرة",
+    "Olive Oil": "زيت زيتون",
+    "Vegetable Ghee": "سمن نباتي",
+    "Canola Oil": "زيت كانولا",
+    "Sesame Oil": "زيت سمسم",
+    "Tomato Paste": "معجون طماطة",
+    "Tuna Chunks": "قطع تونة",
+    "Sardines": "سردين",
+    "Chickpea Hummus": "حمص بالطحينة",
+    "Foul Medames": "فول مدمس",
+    "Sweet Corn": "ذرة حلوة",
+    "Green Peas": "بزاليا خضراء",
+    "Luncheon Meat": "لحم لانشون",
+    "Potato Chips": "شيبس بطاطا",
+    "Chocolate Bar": "لوح شوكولاتة",
+    "Wafer Biscuits": "بسكويت ويفر",
+    "Halawa Tahini": "حلاوة طحينية",
+    "Date Biscuits": "بسكويت بالتمر",
+    "Mixed Nuts": "مكسرات مشكلة",
+    "Popcorn": "شامية",
+    "Baklava": "بقلاوة",
+    "Black Pepper": "فلفل أسود",
+    "Cumin": "كمون",
+    "Turmeric": "كركم",
+    "Baharat Mix": "بهارات مشكلة",
+    "Dried Lime": "نومي بصرة",
+    "Tahini": "طحينة",
+    "Date Syrup": "دبس التمر",
+    "Ketchup": "كاتشب",
+    "Mayonnaise": "مايونيز",
+    "Salt": "ملح",
+    "Dish Soap": "سائل غسيل الصحون",
+    "Laundry Powder": "مسحوق غسيل",
+    "Bleach": "قاصر",
+    "Floor Cleaner": "منظف أرضيات",
+    "Glass Cleaner": "منظف زجاج",
+    "Sponges": "إسفنج",
+    "Trash Bags": "أكياس نفايات",
+    "Fabric Softener": "منعم أقمشة",
+    "Shampoo": "شامبو",
+    "Bath Soap": "صابون استحمام",
+    "Toothpaste": "معجون أسنان",
+    "Toothbrush": "فرشاة أسنان",
+    "Deodorant": "مزيل عرق",
+    "Hand Wash": "غسول يدين",
+    "Shaving Foam": "رغوة حلاقة",
+    "Body Lotion": "لوشن للجسم",
+    "Baby Diapers": "حفاضات أطفال",
+    "Baby Wipes": "مناديل أطفال مبللة",
+    "Infant Formula": "حليب أطفال",
+    "Baby Shampoo": "شامبو أطفال",
+    "Baby Cereal": "سيريلاك أطفال",
+    "Baby Lotion": "لوشن أطفال",
+    "Frozen Chicken": "دجاج مجمد",
+    "Chicken Nuggets": "ناكتس دجاج",
+    "Frozen Kubba": "كبة مجمدة",
+    "Frozen Peas": "بزاليا مجمدة",
+    "French Fries": "بطاطا مقلية",
+    "Beef Burgers": "برغر لحم",
+    "Frozen Okra": "باميا مجمدة",
+    "Al Rafidain": "الرافدين",
+    "Baghdad Best": "بغداد بيست",
+    "Dijla": "دجلة",
+    "Furat": "الفرات",
+    "Zagros": "زاگروس",
+    "Babylon": "بابل",
+    "Ishtar": "عشتار",
+    "Nineveh": "نينوى",
+    "Sumer": "سومر",
+    "Basra Gold": "ذهب البصرة",
+    "Almarai": "المراعي",
+    "Nido": "نيدو",
+    "Lipton": "ليبتون",
+    "Nestle": "نستله",
+    "250 g": "٢٥٠ غم",
+    "500 g": "٥٠٠ غم",
+    "1 kg": "١ كغم",
+    "2 kg": "٢ كغم",
+    "5 kg": "٥ كغم",
+    "330 ml": "٣٣٠ مل",
+    "1 L": "١ لتر",
+    "1.5 L": "١٫٥ لتر",
+    "6 pack": "٦ حبات",
+    "12 pack": "١٢ حبة",
+    "24 pack": "٢٤ حبة",
+}
+
 DEMO_CURRENCY = "IQD"
 
 
 def demo_items(count: int = 1000, seed: int = 20261127) -> list[dict[str, Any]]:
-    """Zoho-shaped items; a few inactive, a few out of stock (zero or negative); no pictures yet."""
+    """Zoho-shaped items; a few inactive, a few out of stock (zero or negative); most with an Arabic
+    name in a custom field; no pictures yet."""
     rng = random.Random(seed)
+    # Its own stream, so the rest of the catalog is the same with or without Arabic names.
+    arabic = random.Random(seed + 2)
     now = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     names = list(CATEGORIES)
     items: list[dict[str, Any]] = []
@@ -158,7 +292,9 @@ def demo_items(count: int = 1000, seed: int = 20261127) -> list[dict[str, Any]]:
         category_index = index % len(names)
         category = names[category_index]
         product = rng.choice(CATEGORIES[category])
-        name = f"{rng.choice(BRANDS)} {product} {rng.choice(SIZES)}"
+        brand = rng.choice(BRANDS)
+        size = rng.choice(SIZES)
+        name = f"{brand} {product} {size}"
         if name in seen:
             # Past the brand x product x size combinations (about 15,000), number the repeats.
             name = f"{name} #{index}"
@@ -191,9 +327,18 @@ def demo_items(count: int = 1000, seed: int = 20261127) -> list[dict[str, Any]]:
                 "image_document_id": "",
                 "created_time": format_zoho_time(now),
                 "last_modified_time": format_zoho_time(modified),
+                # About three items in four carry their Arabic name.
+                "custom_fields": [arabic_name_field(f"{ARABIC[product]} {ARABIC[brand]} {ARABIC[size]}")]
+                if arabic.random() < 0.75
+                else [],
             }
         )
     return items
+
+
+def arabic_name_field(value: str) -> dict[str, Any]:
+    """The custom field carrying an item's Arabic name, in the shape Zoho gives custom fields."""
+    return {"customfield_id": ARABIC_NAME_FIELD_ID, "label": ARABIC_NAME_FIELD, "value": value}
 
 
 def demo_consumer_rates(items: list[dict[str, Any]], seed: int = 20261127) -> dict[str, int]:

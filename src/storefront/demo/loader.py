@@ -6,16 +6,22 @@ from typing import Any
 from storefront.catalog.writer import ensure_categories, ensure_price_list, upsert_products, write_prices
 from storefront.db.base import utcnow
 from storefront.db.engine import Database
-from storefront.demo.catalog import DEMO_CURRENCY, demo_consumer_rates, demo_items
+from storefront.demo.catalog import ARABIC_NAME_FIELD, DEMO_CURRENCY, demo_consumer_rates, demo_items
 from storefront.erp.items import parse_item
 
 BATCH = 500
 
 
 async def load_items(
-    database: Database, raw_items: list[dict[str, Any]], rates: dict[str, int], price_list: str, currency: str
+    database: Database,
+    raw_items: list[dict[str, Any]],
+    rates: dict[str, int],
+    price_list: str,
+    currency: str,
+    *,
+    name_ar_field: str | None = None,
 ) -> int:
-    items = [parse_item(raw) for raw in raw_items]
+    items = [parse_item(raw, name_ar_field=name_ar_field) for raw in raw_items]
     now = utcnow()
     async with database.write_sessionmaker() as session, session.begin():
         category_ids = await ensure_categories(session, (i.category_name for i in items if i.category_name))
@@ -33,4 +39,11 @@ async def load_items(
 
 async def load_demo_catalog(database: Database, price_list: str, count: int = 1000) -> int:
     items = demo_items(count)
-    return await load_items(database, items, demo_consumer_rates(items), price_list, DEMO_CURRENCY)
+    return await load_items(
+        database,
+        items,
+        demo_consumer_rates(items),
+        price_list,
+        DEMO_CURRENCY,
+        name_ar_field=ARABIC_NAME_FIELD,
+    )

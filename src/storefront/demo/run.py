@@ -10,6 +10,7 @@ from rich.console import Console
 from storefront.app import create_app
 from storefront.config import Settings, get_settings
 from storefront.db.migrate import upgrade
+from storefront.demo.catalog import ARABIC_NAME_FIELD
 from storefront.logging import configure_logging, redact
 from storefront.sync.command import summary_table
 from storefront.sync.component import SyncComponent
@@ -30,6 +31,7 @@ def demo_settings(host: str, port: int, erp_port: int, products: int) -> Setting
         "STOREFRONT_ERP_EMULATOR_DEMO_ITEMS": str(products),
         "STOREFRONT_ERP_EMULATOR_RATE_LIMIT_PER_MINUTE": "0",
         "STOREFRONT_ERP_EMULATOR_WEBHOOK_URL": f"http://{host}:{port}{WEBHOOK_PATH}",
+        "STOREFRONT_ZOHO_NAME_AR_FIELD": ARABIC_NAME_FIELD,
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)

@@ -22,6 +22,8 @@ class ErpItem:
     actual_available_stock: int
     rate: Decimal | None
     modified_at: datetime | None
+    # The Arabic name, from the custom field the settings name (STOREFRONT_ZOHO_NAME_AR_FIELD).
+    name_ar: str | None = None
 
 
 def parse_quantity(value: Any) -> int:
@@ -75,7 +77,27 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def parse_item(raw: dict[str, Any]) -> ErpItem:
+def custom_field_value(raw: dict[str, Any], field: str) -> str | None:
+    """The value of the item's custom field whose api_name or label is `field` (case aside).
+
+    Zoho lists an item's custom fields under `custom_fields`, each with its customfield_id,
+    label, value and (in real answers) api_name.
+    """
+    entries = raw.get("custom_fields")
+    if not isinstance(entries, list):
+        return None
+    wanted = field.strip().casefold()
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        names = (entry.get("api_name"), entry.get("label"))
+        if any(isinstance(name, str) and name.strip().casefold() == wanted for name in names):
+            value = entry.get("value")
+            return _text(value) if isinstance(value, str) else None
+    return None
+
+
+def parse_item(raw: dict[str, Any], *, name_ar_field: str | None = None) -> ErpItem:
     item_id = _text(raw.get("item_id"))
     if item_id is None:
         raise ValueError("item without item_id")
@@ -95,4 +117,5 @@ def parse_item(raw: dict[str, Any]) -> ErpItem:
         actual_available_stock=parse_quantity(actual if actual is not None else available),
         rate=parse_money(raw.get("rate")),
         modified_at=parse_zoho_time(raw.get("last_modified_time")),
+        name_ar=custom_field_value(raw, name_ar_field) if name_ar_field else None,
     )

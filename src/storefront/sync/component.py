@@ -57,4 +57,6 @@ def settler(
     if not settings.zoho_confirm_salesorders:
         return None
     invalidate = partial(cache.invalidate, CATALOG) if cache is not None else None
-    return ReservationSettler(database, erp, settings.settle_interval_seconds, invalidate)
+    return ReservationSettler(
+        database, erp, settings.settle_interval_seconds, invalidate, name_ar_field=settings.zoho_name_ar_field
+    )

@@ -382,12 +382,11 @@ class SyncService:
                 self._invalidate_after_commit(session, catalog=bool(deactivated))
                 await commit(session)
 
-    @staticmethod
-    def _parse(raws: list[dict[str, Any]], tally: _Tally) -> list[ErpItem]:
+    def _parse(self, raws: list[dict[str, Any]], tally: _Tally) -> list[ErpItem]:
         items = []
         for raw in raws:
             try:
-                items.append(parse_item(raw))
+                items.append(parse_item(raw, name_ar_field=self.settings.zoho_name_ar_field))
             except (ValueError, TypeError, AttributeError):
                 tally.failed += 1
                 log.warning("sync_item_unreadable")

@@ -37,11 +37,13 @@ class ReservationSettler:
         erp: ErpClient,
         interval_seconds: float,
         invalidate_catalog: Callable[[], Awaitable[None]] | None = None,
+        name_ar_field: str | None = None,
     ) -> None:
         self.database = database
         self.erp = erp.with_priority(Priority.SETTLE)
         self.interval_seconds = interval_seconds
         self.invalidate_catalog = invalidate_catalog
+        self.name_ar_field = name_ar_field
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -83,7 +85,7 @@ class ReservationSettler:
         items = []
         for raw in await self.erp.get_item_details(item_ids):
             try:
-                items.append(parse_item(raw))
+                items.append(parse_item(raw, name_ar_field=self.name_ar_field))
             except (ValueError, TypeError, AttributeError):
                 log.warning("settle_item_unreadable")
         async with self.database.write_sessionmaker() as session:
