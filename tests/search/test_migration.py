@@ -22,7 +22,7 @@ from storefront.db.base import UTCDateTime, utcnow
 from storefront.db.migrate import alembic_config, upgrade_async
 from tests.support.databases import POSTGRES_ADMIN_URL, backend
 
-BEFORE_SEARCH = "0005"
+BEFORE_SEARCH = "0007"
 
 categories = sa.table(
     "categories",
