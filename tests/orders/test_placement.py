@@ -102,8 +102,8 @@ async def test_a_short_second_line_refuses_the_whole_order_and_reserves_nothing(
     error = response.json()["error"]
     assert error["code"] == "insufficient_stock"
     assert error["details"]["lines"] == [
-        {"line": 1, "product_id": rice, "requested": 5, "available": 2},
-        {"line": 2, "product_id": soap, "requested": 2, "available": 1},
+        {"line": 2, "product_id": rice, "requested": 5, "available": 2},
+        {"line": 3, "product_id": soap, "requested": 2, "available": 1},
     ]
     assert await stock_of(client, tea) == 10
     assert await stock_of(client, rice) == 2
@@ -122,11 +122,11 @@ async def test_a_changed_price_is_refused_with_the_current_prices(
     error = response.json()["error"]
     assert error["code"] == "price_changed"
     assert error["details"]["lines"] == [
-        {"line": 1, "product_id": rice, "unit_price": 14000, "current_price": 15000}
+        {"line": 2, "product_id": rice, "unit_price": 14000, "current_price": 15000}
     ]
     assert error["details"]["prices"] == [
-        {"line": 0, "product_id": tea, "unit_price": 3500},
-        {"line": 1, "product_id": rice, "unit_price": 15000},
+        {"line": 1, "product_id": tea, "unit_price": 3500},
+        {"line": 2, "product_id": rice, "unit_price": 15000},
     ]
     assert await stock_of(client, tea) == 10
     assert await all_orders(client, admin_headers) == []
@@ -205,10 +205,10 @@ async def test_unsellable_lines_are_named_and_nothing_is_reserved(
 
     assert response.status_code == 422
     assert response.json()["error"]["details"]["lines"] == [
-        {"line": 1, "product_id": "ghost", "problems": ["unknown"]},
-        {"line": 2, "product_id": inactive, "problems": ["inactive"]},
-        {"line": 3, "product_id": unpriced, "problems": ["unpriced"]},
-        {"line": 4, "product_id": tea_uuid, "problems": ["duplicate"]},
+        {"line": 2, "product_id": "ghost", "problems": ["unknown"]},
+        {"line": 3, "product_id": inactive, "problems": ["inactive"]},
+        {"line": 4, "product_id": unpriced, "problems": ["unpriced"]},
+        {"line": 5, "product_id": tea_uuid, "problems": ["duplicate"]},
     ]
     assert await stock_of(client, tea) == 10
     assert await all_orders(client, admin_headers) == []

@@ -256,7 +256,7 @@ async def test_a_retry_is_refused_when_the_stock_is_gone(
 
     assert response.status_code == 409
     assert response.json()["error"]["details"]["lines"] == [
-        {"line": 0, "product_id": order["lines"][0]["product_id"], "requested": 4, "available": 2}
+        {"line": 1, "product_id": order["lines"][0]["product_id"], "requested": 4, "available": 2}
     ]
     assert (await shop.order(order["id"]))["status"] == "failed"
     assert await shop.stock(rice) == 2

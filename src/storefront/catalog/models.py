@@ -8,6 +8,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.db.base import Base, BigIntPK, utcnow
 
+
+def sellable_sql(alias: str = "") -> str:
+    """Sellable units, as SQL text: what the ERP has available less what our own orders hold."""
+    prefix = f"{alias}." if alias else ""
+    return f"{prefix}erp_actual_available_stock - {prefix}reserved_stock"
+
+
+# Listed = shown to shoppers: active, priced, something to sell.
 LISTED_PREDICATE = "is_active AND consumer_price IS NOT NULL AND erp_actual_available_stock > reserved_stock"
 
 
@@ -161,3 +169,8 @@ class SearchWord(Base):
 
     word: Mapped[str] = mapped_column(Text, primary_key=True)
     # PostgreSQL also keeps a trigram index of the words (created by the migration).
+
+
+# The sellable units of a product in SQLAlchemy expressions (sellable_sql in hand-written SQL);
+# answers show it floored at 0.
+SELLABLE = Product.erp_actual_available_stock - Product.reserved_stock

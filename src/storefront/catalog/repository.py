@@ -8,12 +8,11 @@ from typing import Any
 from sqlalchemy import Executable, Integer, Result, Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.catalog.models import Category, PriceList, Product
+from storefront.catalog.models import SELLABLE, Category, PriceList, Product
 from storefront.catalog.ranking import MAX_RESULTS, ranked_product_ids
 from storefront.catalog.schemas import CategoryView, ProductFilters, ProductView
 from storefront.catalog.search import SearchQuery
 
-SELLABLE_STOCK = Product.erp_actual_available_stock - Product.reserved_stock
 # Matches the partial listing indexes' predicate, so the planner uses them.
 IS_LISTED = Product.is_listed
 
@@ -35,7 +34,7 @@ def _priced_products() -> Select[*tuple[Any, ...]]:
             Category.name.label("category"),
             Product.consumer_price.label("price"),
             currency.label("currency"),
-            SELLABLE_STOCK.label("stock"),
+            SELLABLE.label("stock"),
             Product.image_url,
             Product.updated_at,
         )

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.events.models import Event
-from storefront.orders.repository import FAILED, OrderRepository
+from storefront.orders.models import OrderStatus
+from storefront.orders.repository import OrderRepository
 from storefront.orders.schemas import PushView
 from storefront.sync.models import SyncRun
 
@@ -24,5 +25,5 @@ class DashboardRepository:
         return (await self.session.execute(query)).scalars().all()
 
     async def failed_orders(self, limit: int) -> list[PushView]:
-        views, _ = await OrderRepository(self.session).list_with_pushes(FAILED, 0, limit)
+        views, _ = await OrderRepository(self.session).list_with_pushes(OrderStatus.FAILED, 0, limit)
         return views

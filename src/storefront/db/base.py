@@ -1,8 +1,9 @@
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Numeric, TypeDecorator
+from sqlalchemy import JSON, BigInteger, CheckConstraint, DateTime, Integer, MetaData, Numeric, TypeDecorator
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -49,6 +50,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
+    """A CHECK constraint that keeps a status column to its enum's values (named `<column>`)."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)
 
 
 def utcnow() -> datetime:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storefront.db.base import utcnow
 from storefront.db.session import after_commit
 from storefront.events.models import Event
+from storefront.events.names import EventName
 
 Subscriber = Callable[[Event], Awaitable[None]]
 _subscribers: list[Subscriber] = []
@@ -24,7 +25,9 @@ def unsubscribe(subscriber: Subscriber) -> None:
         _subscribers.remove(subscriber)
 
 
-def record(session: AsyncSession, name: str, *, correlation_id: str | None = None, **payload: Any) -> Event:
+def record(
+    session: AsyncSession, name: EventName, *, correlation_id: str | None = None, **payload: Any
+) -> Event:
     event = Event(name=name, correlation_id=correlation_id, payload=payload, created_at=utcnow())
     session.add(event)
     for subscriber in list(_subscribers):

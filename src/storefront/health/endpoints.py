@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from storefront.db.session import ReadSession
 from storefront.logging import get_logger
-from storefront.sync.models import SyncRun
+from storefront.sync.models import RunStatus, SyncRun
 from storefront.web.edge import EdgeRoute
 from storefront.web.responses import error, success
 
@@ -69,7 +69,7 @@ async def _erp_check(request: Request, session: AsyncSession) -> dict[str, Any]:
         reasons.append(reason)
     if last is not None:
         check["last_sync"] = {"status": last.status, "finished_at": last.finished_at}
-        if last.status == "failed":
+        if last.status == RunStatus.FAILED:
             reasons.append("The last sync with the ERP failed.")
     if reasons:
         check.update(status=DEGRADED, reasons=reasons)

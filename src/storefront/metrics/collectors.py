@@ -14,11 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storefront.db.engine import Database
 from storefront.logging import get_logger
 from storefront.metrics.registry import DB_POOL_CHECKED_OUT, DB_POOL_OVERFLOW, DB_POOL_SIZE
-from storefront.orders.models import Order, OrderPush
-from storefront.orders.repository import PUSH_PENDING
+from storefront.orders.models import Order, OrderPush, PushStatus
 
 # Push rows still waiting for the ERP (not done, not given up on).
-PUSH_BACKLOG_STATUSES = (PUSH_PENDING,)
+PUSH_BACKLOG_STATUSES = (PushStatus.PENDING,)
 log = get_logger(__name__)
 
 

@@ -8,12 +8,9 @@ from typing import Any
 
 from storefront.events import bus
 from storefront.events.models import Event
+from storefront.events.names import EventName
 from storefront.metrics.registry import PUSH_ATTEMPTS, SYNC_DURATION, SYNC_ITEMS, SYNC_RUNS
 
-SYNC_COMPLETED = "tds.sync.completed"
-SYNC_FAILED = "tds.sync.failed"
-PUSH_COMPLETED = "tds.order.create.completed"
-PUSH_FAILED = "tds.order.create.failed"
 _ITEM_OUTCOMES = ("created", "updated", "unchanged", "deactivated", "failed")
 
 
@@ -24,7 +21,7 @@ def _number(value: Any) -> float | None:
 async def count_event(event: Event) -> None:
     payload = event.payload or {}
     mode = str(payload.get("mode") or "unknown")
-    if event.name == SYNC_COMPLETED:
+    if event.name == EventName.SYNC_COMPLETED:
         SYNC_RUNS.labels(mode, "completed").inc()
         duration = _number(payload.get("duration_seconds"))
         if duration is not None:
@@ -34,11 +31,11 @@ async def count_event(event: Event) -> None:
             n = _number(counts.get(outcome))
             if n:
                 SYNC_ITEMS.labels(outcome).inc(n)
-    elif event.name == SYNC_FAILED:
+    elif event.name == EventName.SYNC_FAILED:
         SYNC_RUNS.labels(mode, "failed").inc()
-    elif event.name == PUSH_COMPLETED:
+    elif event.name == EventName.ORDER_PUSH_COMPLETED:
         PUSH_ATTEMPTS.labels("succeeded").inc()
-    elif event.name == PUSH_FAILED:
+    elif event.name == EventName.ORDER_PUSH_FAILED:
         PUSH_ATTEMPTS.labels("failed").inc()
 
 

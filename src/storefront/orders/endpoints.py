@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from storefront.db.session import ReadSession, WriteSession
 from storefront.orders.idempotency import Answer, OfferedKey, order_once
-from storefront.orders.repository import ACCEPTED, CANCELLED, CONFIRMED, FAILED
+from storefront.orders.models import OrderStatus
 from storefront.orders.schemas import PlaceOrderIn
 from storefront.orders.service import OrderLimits, OrderService, order_hooks
 from storefront.web.auth import require_admin
@@ -102,7 +102,12 @@ async def list_orders(
     request: Request,
     session: ReadSession,
     page: Annotated[Page, Depends(page_params)],
-    status: Annotated[str | None, Query(pattern=f"^({ACCEPTED}|{CONFIRMED}|{FAILED}|{CANCELLED})$")] = None,
+    status: Annotated[
+        str | None,
+        Query(
+            pattern=f"^({OrderStatus.ACCEPTED}|{OrderStatus.CONFIRMED}|{OrderStatus.FAILED}|{OrderStatus.CANCELLED})$"
+        ),
+    ] = None,
 ) -> Response:
     views, has_more = await _service(request, session).repository.list_with_pushes(
         status, page.skip, page.limit

@@ -1,12 +1,32 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storefront.db.base import Base, JSONDoc, utcnow
+from storefront.db.base import Base, JSONDoc, one_of, utcnow
+
+
+class OrderStatus(StrEnum):
+    ACCEPTED = "accepted"  # stock reserved, the push to the ERP pending
+    CONFIRMED = "confirmed"  # the ERP has the sales order
+    FAILED = "failed"  # the ERP refused it for good; its units were given back
+    CANCELLED = "cancelled"  # an operator cancelled it; its units were given back
+
+
+class PushStatus(StrEnum):
+    PENDING = "pending"  # due at next_attempt_at
+    DONE = "done"
+    FAILED = "failed"  # given up on
+    WITHDRAWN = "withdrawn"  # the order was cancelled before anything reached the ERP
+
+
+class PushAction(StrEnum):
+    CREATE = "create"  # create the sales order (and confirm it)
+    VOID = "void"  # void it: the order was cancelled after its sales order may have been created
 
 
 class Order(Base):
@@ -38,7 +58,10 @@ class Order(Base):
         back_populates="order", order_by="OrderLine.line_no", lazy="raise"
     )
 
-    __table_args__ = (Index("ix_orders_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_orders_status_created", "status", "created_at"),
+        one_of("status", OrderStatus),
+    )
 
 
 class OrderLine(Base):
@@ -76,7 +99,10 @@ class OrderPush(Base):
     __tablename__ = "order_pushes"
 
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=PushStatus.PENDING)
+    action: Mapped[str] = mapped_column(
+        String(16), default=PushAction.CREATE, server_default=PushAction.CREATE
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[datetime | None]
@@ -85,7 +111,11 @@ class OrderPush(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (Index("ix_order_pushes_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_order_pushes_due", "status", "next_attempt_at"),
+        one_of("status", PushStatus),
+        one_of("action", PushAction),
+    )
 
 
 class ErpContact(Base):

@@ -21,8 +21,10 @@ import asyncpg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storefront.catalog.models import sellable_sql
 from storefront.db.dialect import driver_connection, is_postgres
 from storefront.orders.idempotency import ORDER_PLACED, IdempotencyKeys, KeyTaken, OfferedKey
+from storefront.orders.models import OrderStatus, PushStatus
 from storefront.orders.pricing import (
     UNSELLABLE,
     LineProblem,
@@ -33,7 +35,7 @@ from storefront.orders.pricing import (
     price_lines,
     quote,
 )
-from storefront.orders.repository import ACCEPTED, PUSH_PENDING, OrderRepository
+from storefront.orders.repository import OrderRepository
 from storefront.orders.reservations import reserve
 
 _REFUSING: tuple[LineProblem, ...] = (*UNSELLABLE, "price_changed")
@@ -67,7 +69,7 @@ def order_row(order: NewOrder, current: Quote) -> dict[str, Any]:
     return {
         "id": order.id,
         "number": order.number,
-        "status": ACCEPTED,
+        "status": OrderStatus.ACCEPTED,
         "customer_name": order.customer_name,
         "customer_email": order.customer_email,
         "customer_phone": order.customer_phone,
@@ -164,11 +166,11 @@ quoted AS (
     FROM wanted w
     LEFT JOIN LATERAL (
         (SELECT id, erp_item_id, sku, name, is_active,
-                erp_actual_available_stock - reserved_stock AS available
+                {sellable_sql()} AS available
          FROM products WHERE id = w.ref_id)
         UNION ALL
         (SELECT id, erp_item_id, sku, name, is_active,
-                erp_actual_available_stock - reserved_stock AS available
+                {sellable_sql()} AS available
          FROM products WHERE erp_item_id = w.ref)
         LIMIT 1
     ) p ON true
@@ -185,7 +187,7 @@ verdict AS (
     FROM quoted
 ),
 locked AS (
-    SELECT p.id, p.erp_actual_available_stock - p.reserved_stock AS available
+    SELECT p.id, {sellable_sql("p")} AS available
     FROM products p
     WHERE p.id IN (SELECT product_id FROM quoted) AND p.is_active AND (SELECT orderable FROM verdict)
     ORDER BY p.id
@@ -204,7 +206,7 @@ reserved AS (
 new_order AS (
     INSERT INTO orders (id, number, status, customer_name, customer_email, customer_phone, notes,
                         currency, total, price_list_id, created_at, updated_at)
-    SELECT $6::uuid, $7::text, '{ACCEPTED}', $8::text, $9::text, $10::text, $11::text, pl.currency,
+    SELECT $6::uuid, $7::text, '{OrderStatus.ACCEPTED}', $8::text, $9::text, $10::text, $11::text, pl.currency,
            (SELECT sum(price * quantity) FROM quoted), pl.id, $12, $12
     FROM price_list pl
     WHERE (SELECT placed FROM covered)
@@ -218,7 +220,7 @@ new_lines AS (
 ),
 new_push AS (
     INSERT INTO order_pushes (order_id, status, attempts, next_attempt_at, created_at, updated_at)
-    SELECT $6, '{PUSH_PENDING}', 0, $12, $12, $12
+    SELECT $6, '{PushStatus.PENDING}', 0, $12, $12, $12
     WHERE (SELECT placed FROM covered)
 ),
 keyed AS (

@@ -14,7 +14,7 @@ from sqlalchemy import Select, String, Uuid, and_, any_, bindparam, literal, or_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.catalog.models import PriceList, Product, ProductPrice
+from storefront.catalog.models import SELLABLE, PriceList, Product, ProductPrice
 
 LineProblem = Literal[
     "unknown", "inactive", "unpriced", "duplicate", "out_of_stock", "short", "price_changed"
@@ -57,6 +57,11 @@ class QuotedLine:
     problems: list[LineProblem] = field(default_factory=list)
 
     @property
+    def number(self) -> int:
+        """The line's number, counted from 1 as in orders and error details."""
+        return self.index + 1
+
+    @property
     def unit_price(self) -> Decimal | None:
         return self.product.price if self.product is not None else None
 
@@ -71,7 +76,7 @@ class QuotedLine:
     def to_dict(self) -> dict[str, Any]:
         product = self.product
         return {
-            "line": self.index,
+            "line": self.number,
             "product_id": str(product.id) if product else self.product_ref,
             "erp_item_id": product.erp_item_id if product else None,
             "sku": product.sku if product else None,
@@ -136,7 +141,7 @@ def _load_products_statement(postgres: bool) -> Select[Any]:
             Product.name,
             Product.is_active,
             ProductPrice.price,
-            (Product.erp_actual_available_stock - Product.reserved_stock).label("available"),
+            SELLABLE.label("available"),
         )
         .outerjoin(ProductPrice, price_join)
         .where(

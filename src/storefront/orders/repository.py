@@ -11,17 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import PriceList
 from storefront.db.base import utcnow
-from storefront.orders.models import Order, OrderLine, OrderPush
+from storefront.orders.models import Order, OrderLine, OrderPush, PushStatus
 from storefront.orders.schemas import OrderLineView, OrderView, PushView
-
-ACCEPTED = "accepted"
-CONFIRMED = "confirmed"
-FAILED = "failed"
-CANCELLED = "cancelled"
-
-PUSH_PENDING = "pending"
-PUSH_DONE = "done"
-PUSH_FAILED = "failed"
 
 
 def _order_view(order: Any, lines: Sequence[Any]) -> OrderView:
@@ -95,7 +86,7 @@ class OrderRepository:
         how PostgreSQL writes them)."""
         push = {
             "order_id": order["id"],
-            "status": PUSH_PENDING,
+            "status": PushStatus.PENDING,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
@@ -204,7 +195,7 @@ class PushRepository:
 
     async def claim_due(self, worker_id: str, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
         due = (
-            (OrderPush.status == PUSH_PENDING)
+            (OrderPush.status == PushStatus.PENDING)
             & (OrderPush.next_attempt_at <= now)
             & (OrderPush.locked_until.is_(None) | (OrderPush.locked_until < now))
         )
@@ -237,7 +228,7 @@ class PushRepository:
             update(OrderPush)
             .where(OrderPush.order_id == order_id)
             .values(
-                status=PUSH_PENDING,
+                status=PushStatus.PENDING,
                 attempts=0,
                 next_attempt_at=now,
                 locked_until=None,
@@ -255,7 +246,7 @@ class PushRepository:
                 OrderPush.order_id == claim.order_id,
                 OrderPush.locked_by == worker_id,
                 OrderPush.attempts == claim.attempts,
-                OrderPush.status == PUSH_PENDING,
+                OrderPush.status == PushStatus.PENDING,
             )
             .values(locked_until=None, locked_by=None, updated_at=utcnow(), **values)
             .execution_options(synchronize_session=False)

@@ -1,6 +1,6 @@
 """Reserved units: taken atomically when an order is placed, given back when it fails or settles.
 
-Sellable stock is `erp_actual_available_stock - reserved_stock`. A reservation is one
+Sellable stock is `catalog.models.SELLABLE`. A reservation is one
 conditional UPDATE per product, so the check and the write are one atomic step; products are
 updated in id order so two orders over the same products lock them in the same order and
 cannot deadlock. None of these functions commit: the caller's transaction decides.
@@ -14,18 +14,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.catalog.models import Product
+from storefront.catalog.models import SELLABLE, Product
 from storefront.db.base import utcnow
 from storefront.db.dialect import id_batches, string_in
-from storefront.orders.models import Order, OrderLine
-from storefront.orders.repository import CONFIRMED
+from storefront.orders.models import Order, OrderLine, OrderStatus
 
 _RESERVE = (
     update(Product)
     .where(
         Product.id == bindparam("product_id"),
         Product.is_active,
-        Product.erp_actual_available_stock - Product.reserved_stock >= bindparam("quantity"),
+        bindparam("quantity") <= SELLABLE,
     )
     .values(reserved_stock=Product.reserved_stock + bindparam("quantity"))
     .execution_options(synchronize_session=False)
@@ -47,11 +46,7 @@ async def reserve(session: AsyncSession, quantities: Mapping[uuid.UUID, int]) ->
             short.append(product_id)
     if not short:
         return {}
-    rows = await session.execute(
-        select(Product.id, Product.erp_actual_available_stock - Product.reserved_stock).where(
-            Product.id.in_(short)
-        )
-    )
+    rows = await session.execute(select(Product.id, SELLABLE).where(Product.id.in_(short)))
     return {product_id: max(int(available), 0) for product_id, available in rows.all()}
 
 
@@ -137,7 +132,9 @@ async def release_settled_reservations(
     count them. Returns the number of lines released.
     """
     now = utcnow()
-    settled_orders = select(Order.id).where(Order.status == CONFIRMED, Order.confirmed_at < figures_read_at)
+    settled_orders = select(Order.id).where(
+        Order.status == OrderStatus.CONFIRMED, Order.confirmed_at < figures_read_at
+    )
     # Few lines hold units at any time: find theirs, then keep the items this sync brought.
     holding = (
         select(OrderLine.erp_item_id)

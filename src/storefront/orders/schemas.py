@@ -62,12 +62,12 @@ class PlaceOrderIn(BaseModel):
     @model_validator(mode="after")
     def _each_product_once(self) -> "PlaceOrderIn":
         seen: dict[str, int] = {}
-        for index, line in enumerate(self.lines):
+        for number, line in enumerate(self.lines, start=1):
             if line.product_id in seen:
                 raise ValueError(
-                    f"lines {seen[line.product_id]} and {index} name the same product {line.product_id}"
+                    f"lines {seen[line.product_id]} and {number} name the same product {line.product_id}"
                 )
-            seen[line.product_id] = index
+            seen[line.product_id] = number
         return self
 
 

@@ -20,6 +20,7 @@ from storefront.config import Settings
 from storefront.db.base import utcnow
 from storefront.db.session import after_commit
 from storefront.events.bus import record
+from storefront.events.names import EventName
 from storefront.metrics.registry import ORDERS_PLACED
 from storefront.orders.errors import (
     InsufficientStock,
@@ -30,9 +31,10 @@ from storefront.orders.errors import (
     UnsellableLines,
 )
 from storefront.orders.idempotency import OfferedKey
+from storefront.orders.models import OrderStatus
 from storefront.orders.placement import NewOrder, line_rows, order_row, place
 from storefront.orders.pricing import UNSELLABLE, Quote, QuotedLine
-from storefront.orders.repository import ACCEPTED, FAILED, OrderRepository, PushRepository
+from storefront.orders.repository import OrderRepository, PushRepository
 from storefront.orders.reservations import release_order, reserve, unmark_released
 from storefront.orders.schemas import OrderLineView, OrderView, PlaceOrderIn
 
@@ -89,8 +91,8 @@ class OrderLimits:
 
     def refuse_units(self, order_in: PlaceOrderIn) -> None:
         lines = [
-            {"line": index, "quantity": line.quantity, "max_units_per_line": self.units_per_line}
-            for index, line in enumerate(order_in.lines)
+            {"line": number, "quantity": line.quantity, "max_units_per_line": self.units_per_line}
+            for number, line in enumerate(order_in.lines, start=1)
             if line.quantity > self.units_per_line
         ]
         units = sum(line.quantity for line in order_in.lines)
@@ -107,7 +109,7 @@ class OrderLimits:
 
 
 def _line_ref(line: QuotedLine) -> dict[str, Any]:
-    return {"line": line.index, "product_id": line.product_ref}
+    return {"line": line.number, "product_id": line.product_ref}
 
 
 def _refuse_if_not_orderable(current: Quote) -> None:
@@ -235,7 +237,7 @@ class OrderService:
         assert view is not None, "an idempotency key names an order that does not exist"
         return replace(
             view,
-            status=ACCEPTED,
+            status=OrderStatus.ACCEPTED,
             erp_salesorder_id=None,
             erp_salesorder_number=None,
             confirmed_at=None,
@@ -255,11 +257,11 @@ class OrderService:
         """
         now = utcnow()
         if not await self.repository.set_status(
-            order_id, ACCEPTED, status=FAILED, failed_at=now, updated_at=now
+            order_id, OrderStatus.ACCEPTED, status=OrderStatus.FAILED, failed_at=now, updated_at=now
         ):
             return False
         await release_order(self.session, order_id, now)
-        record(self.session, "tds.order.create.failed", correlation_id=str(order_id), error=reason)
+        record(self.session, EventName.ORDER_PUSH_FAILED, correlation_id=str(order_id), error=reason)
         _schedule(self.session, self.hooks, stock_changed=True, push_due=False)
         return True
 
@@ -269,7 +271,7 @@ class OrderService:
         order = await self.repository.get_for_update(order_uuid)
         if order is None:
             raise OrderNotFound(details={"order_id": order_id})
-        if order.status != FAILED:
+        if order.status != OrderStatus.FAILED:
             raise OrderNotRetryable(details={"order_id": order_id, "status": order.status})
         lines = await self.repository.lines(order_uuid)
         shortfalls = await reserve(self.session, {line.product_id: line.quantity for line in lines})
@@ -278,7 +280,7 @@ class OrderService:
                 details={
                     "lines": [
                         {
-                            "line": line.line_no - 1,
+                            "line": line.line_no,
                             "product_id": str(line.product_id),
                             "requested": line.quantity,
                             "available": shortfalls[line.product_id],
@@ -290,7 +292,12 @@ class OrderService:
             )
         now = utcnow()
         await self.repository.set_status(
-            order_uuid, FAILED, status=ACCEPTED, failed_at=None, reservation_released_at=None, updated_at=now
+            order_uuid,
+            OrderStatus.FAILED,
+            status=OrderStatus.ACCEPTED,
+            failed_at=None,
+            reservation_released_at=None,
+            updated_at=now,
         )
         await unmark_released(self.session, order_uuid)
         await PushRepository(self.session).requeue(order_uuid, now)

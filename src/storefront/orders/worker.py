@@ -32,17 +32,11 @@ from storefront.erp.client import ErpClient
 from storefront.erp.errors import ErpError, ErpQuotaExhausted, ErpRateLimited
 from storefront.erp.runtime import open_erp
 from storefront.events.bus import record
+from storefront.events.names import EventName
 from storefront.logging import get_logger
 from storefront.orders.idempotency import purge_expired_keys
-from storefront.orders.repository import (
-    ACCEPTED,
-    CONFIRMED,
-    PUSH_DONE,
-    PUSH_FAILED,
-    Claim,
-    OrderRepository,
-    PushRepository,
-)
+from storefront.orders.models import OrderStatus, PushStatus
+from storefront.orders.repository import Claim, OrderRepository, PushRepository
 from storefront.orders.salesorders import (
     REFUSALS,
     UNCONFIRMED,
@@ -161,7 +155,7 @@ class OrderPusher:
             for claim in claims:
                 record(
                     session,
-                    "tds.order.create.started",
+                    EventName.ORDER_PUSH_STARTED,
                     correlation_id=str(claim.order_id),
                     attempt=claim.attempts,
                     worker_id=self.worker_id,
@@ -183,10 +177,10 @@ class OrderPusher:
             order = await orders.row(claim.order_id)
             lines = list(await orders.lines(claim.order_id))
             currency_id = await orders.erp_currency_id(claim.order_id)
-        if order is None or order.status != ACCEPTED:
+        if order is None or order.status != OrderStatus.ACCEPTED:
             # Confirmed or failed meanwhile (by another worker or an operator): nothing to send.
             async with self.database.write_sessionmaker() as session:
-                await PushRepository(session).finish(claim, self.worker_id, status=PUSH_DONE)
+                await PushRepository(session).finish(claim, self.worker_id, status=PushStatus.DONE)
                 await commit(session)
             return None
         if order.erp_salesorder_id:
@@ -232,7 +226,7 @@ class OrderPusher:
         async with self.database.write_sessionmaker() as session:
             await OrderRepository(session).set_status(
                 claim.order_id,
-                ACCEPTED,
+                OrderStatus.ACCEPTED,
                 erp_salesorder_id=salesorder.salesorder_id,
                 erp_salesorder_number=salesorder.salesorder_number,
                 erp_contact_id=salesorder.contact_id,
@@ -264,14 +258,14 @@ class OrderPusher:
         now = utcnow()
         async with self.database.write_sessionmaker() as session:
             if not await PushRepository(session).finish(
-                claim, self.worker_id, status=PUSH_DONE, last_error=None
+                claim, self.worker_id, status=PushStatus.DONE, last_error=None
             ):
                 log.warning("order_push_lease_lost", order_id=str(claim.order_id), worker_id=self.worker_id)
                 return
             await OrderRepository(session).set_status(
                 claim.order_id,
-                ACCEPTED,
-                status=CONFIRMED,
+                OrderStatus.ACCEPTED,
+                status=OrderStatus.CONFIRMED,
                 erp_salesorder_id=salesorder.salesorder_id,
                 erp_salesorder_number=salesorder.salesorder_number,
                 erp_contact_id=salesorder.contact_id,
@@ -280,7 +274,7 @@ class OrderPusher:
             )
             record(
                 session,
-                "tds.order.create.completed",
+                EventName.ORDER_PUSH_COMPLETED,
                 correlation_id=str(claim.order_id),
                 attempt=claim.attempts,
                 erp_salesorder_id=salesorder.salesorder_id,
@@ -305,7 +299,7 @@ class OrderPusher:
         async with self.database.write_sessionmaker() as session:
             pushes = PushRepository(session)
             if gives_up:
-                if await pushes.finish(claim, self.worker_id, status=PUSH_FAILED, last_error=reason):
+                if await pushes.finish(claim, self.worker_id, status=PushStatus.FAILED, last_error=reason):
                     await OrderService(session, self.settings.price_list, self.hooks).fail(
                         claim.order_id, reason
                     )

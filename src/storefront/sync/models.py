@@ -1,11 +1,27 @@
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storefront.db.base import Base, BigIntPK, JSONDoc, utcnow
+from storefront.db.base import Base, BigIntPK, JSONDoc, one_of, utcnow
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    # Stopped by a spent ERP quota or a shutdown: a full listing resumes where it stopped.
+    INTERRUPTED = "interrupted"
+
+
+class DeliveryStatus(StrEnum):
+    RECEIVED = "received"  # stored, its items being synced
+    PROCESSED = "processed"
+    FAILED = "failed"  # its sync failed: the same delivery sent again is processed
+    DEFERRED = "deferred"  # another sync was running: left to the next scheduled one
 
 
 class SyncRun(Base):
@@ -34,7 +50,10 @@ class SyncRun(Base):
     expected_items: Mapped[int | None] = mapped_column(Integer)
     phase: Mapped[str | None] = mapped_column(String(16))
 
-    __table_args__ = (Index("ix_sync_runs_status_started", "status", "started_at"),)
+    __table_args__ = (
+        Index("ix_sync_runs_status_started", "status", "started_at"),
+        one_of("status", RunStatus),
+    )
 
 
 class ListingSeen(Base):
@@ -55,8 +74,11 @@ class WebhookDelivery(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.RECEIVED)
     error: Mapped[str | None] = mapped_column(Text)
 
     # Deliveries are purged after the retention period (storefront.sync.webhooks).
-    __table_args__ = (Index("ix_webhook_inbox_received_at", "received_at"),)
+    __table_args__ = (
+        Index("ix_webhook_inbox_received_at", "received_at"),
+        one_of("status", DeliveryStatus),
+    )

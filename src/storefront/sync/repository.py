@@ -7,15 +7,9 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.catalog.models import Product
-from storefront.sync.models import ListingSeen, SyncRun
+from storefront.catalog.models import SELLABLE, Product
+from storefront.sync.models import ListingSeen, RunStatus, SyncRun
 from storefront.sync.schemas import ProductCounts
-
-RUNNING = "running"
-COMPLETED = "completed"
-FAILED = "failed"
-# Stopped by a spent ERP quota or a shutdown: a full listing resumes where it stopped.
-INTERRUPTED = "interrupted"
 
 
 class SyncRunRepository:
@@ -27,7 +21,10 @@ class SyncRunRepository:
 
     async def running(self) -> SyncRun | None:
         return await self.session.scalar(
-            select(SyncRun).where(SyncRun.status == RUNNING).order_by(SyncRun.started_at.desc()).limit(1)
+            select(SyncRun)
+            .where(SyncRun.status == RunStatus.RUNNING)
+            .order_by(SyncRun.started_at.desc())
+            .limit(1)
         )
 
     async def latest(self) -> SyncRun | None:
@@ -35,14 +32,17 @@ class SyncRunRepository:
 
     async def last_completed(self) -> SyncRun | None:
         return await self.session.scalar(
-            select(SyncRun).where(SyncRun.status == COMPLETED).order_by(SyncRun.finished_at.desc()).limit(1)
+            select(SyncRun)
+            .where(SyncRun.status == RunStatus.COMPLETED)
+            .order_by(SyncRun.finished_at.desc())
+            .limit(1)
         )
 
     async def high_water_mark(self) -> datetime | None:
         """The mark of the last completed full or incremental run (item runs never move it)."""
         return await self.session.scalar(
             select(SyncRun.high_water_mark)
-            .where(SyncRun.status == COMPLETED, SyncRun.mode.in_(("full", "incremental")))
+            .where(SyncRun.status == RunStatus.COMPLETED, SyncRun.mode.in_(("full", "incremental")))
             .order_by(SyncRun.finished_at.desc())
             .limit(1)
         )
@@ -52,7 +52,11 @@ class SyncRunRepository:
         latest = await self.session.scalar(
             select(SyncRun).where(SyncRun.mode == "full").order_by(SyncRun.started_at.desc()).limit(1)
         )
-        if latest is None or latest.status not in (FAILED, INTERRUPTED) or latest.listing_id is None:
+        if (
+            latest is None
+            or latest.status not in (RunStatus.FAILED, RunStatus.INTERRUPTED)
+            or latest.listing_id is None
+        ):
             return None
         return latest if latest.started_at > started_after else None
 
@@ -72,16 +76,16 @@ class SyncRunRepository:
 
     async def fail_running(self, error: str, at: datetime, *, started_before: datetime | None = None) -> int:
         """Mark runs still `running` (their process is gone) failed; returns how many."""
-        statement = update(SyncRun).where(SyncRun.status == RUNNING)
+        statement = update(SyncRun).where(SyncRun.status == RunStatus.RUNNING)
         if started_before is not None:
             statement = statement.where(SyncRun.started_at < started_before)
         result = await self.session.execute(
-            statement.values(status=FAILED, finished_at=at, error=error).returning(SyncRun.id)
+            statement.values(status=RunStatus.FAILED, finished_at=at, error=error).returning(SyncRun.id)
         )
         return len(result.scalars().all())
 
     async def product_counts(self) -> ProductCounts:
-        in_stock = Product.erp_actual_available_stock > Product.reserved_stock
+        in_stock = SELLABLE > 0
         row = (
             await self.session.execute(
                 select(func.count(), func.count().filter(in_stock)).where(Product.is_active.is_(True))

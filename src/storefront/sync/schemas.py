@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from storefront.sync.models import SyncRun
+from storefront.sync.models import RunStatus, SyncRun
 
 SyncMode = Literal["full", "incremental", "items"]
 # What a run is doing: reading items, asking about the ones a full listing never saw, pricing.
@@ -78,7 +78,7 @@ class SyncRunView(BaseModel):
     def of(cls, run: SyncRun) -> "SyncRunView":
         duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
         eta = None
-        if run.status == "running" and run.expected_items and run.fetched:
+        if run.status == RunStatus.RUNNING and run.expected_items and run.fetched:
             elapsed = (datetime.now(UTC) - run.started_at).total_seconds()
             eta = round(max(run.expected_items - run.fetched, 0) * elapsed / run.fetched, 1)
         return cls(

@@ -32,6 +32,7 @@ from storefront.erp.client import ErpClient, PriceBook
 from storefront.erp.errors import ErpError, ErpQuotaExhausted
 from storefront.erp.items import ErpItem, parse_item
 from storefront.events.bus import record
+from storefront.events.names import EventName
 from storefront.logging import get_logger
 from storefront.sync.apply import (
     PriceBookSuspicious,
@@ -46,16 +47,13 @@ from storefront.sync.apply import (
 )
 from storefront.sync.listing import Cursor, list_modified
 from storefront.sync.lock import SyncLock
-from storefront.sync.models import SyncRun
-from storefront.sync.repository import COMPLETED, FAILED, INTERRUPTED, RUNNING, SyncRunRepository
+from storefront.sync.models import RunStatus, SyncRun
+from storefront.sync.repository import SyncRunRepository
 from storefront.sync.schemas import SyncMode, SyncPhase, SyncRequest, SyncRunView
 from storefront.web.errors import Conflict
 
 log = get_logger(__name__)
 
-SYNC_STARTED = "tds.sync.started"
-SYNC_COMPLETED = "tds.sync.completed"
-SYNC_FAILED = "tds.sync.failed"
 # On SQLite a `running` row is another process's run unless it is older than this.
 SQLITE_STALE_RUN = timedelta(hours=1)
 RUNNING_ROW_POLLS = 20
@@ -198,7 +196,7 @@ class SyncService:
             run = SyncRun(
                 id=run_id or uuid.uuid4(),
                 mode=begun.mode,
-                status=RUNNING,
+                status=RunStatus.RUNNING,
                 trigger=trigger,
                 item_ids=request.unique_item_ids if begun.mode == "items" else None,
                 started_at=now,
@@ -213,7 +211,7 @@ class SyncService:
             await session.flush()
             record(
                 session,
-                SYNC_STARTED,
+                EventName.SYNC_STARTED,
                 correlation_id=str(run.id),
                 mode=run.mode,
                 trigger=trigger,
@@ -460,13 +458,13 @@ class SyncService:
                 row = await session.get(SyncRun, run.id)
                 assert row is not None
                 _copy_tally(row, tally)
-                row.status, row.finished_at, row.phase = COMPLETED, now, "completed"
+                row.status, row.finished_at, row.phase = RunStatus.COMPLETED, now, "completed"
                 if run.mode != "items":
                     row.high_water_mark = run.cursor.mark or row.high_water_mark
                 view = SyncRunView.of(row)
                 record(
                     session,
-                    SYNC_COMPLETED,
+                    EventName.SYNC_COMPLETED,
                     correlation_id=str(run.id),
                     mode=run.mode,
                     counts=view.counts.model_dump(),
@@ -493,7 +491,11 @@ class SyncService:
     async def _fail(self, run: BegunRun, exc: BaseException, tally: _Tally) -> SyncRunView:
         message = _describe(exc)
         # A spent quota or a stop is an interruption: a full listing resumes where it stopped.
-        status = INTERRUPTED if isinstance(exc, ErpQuotaExhausted | asyncio.CancelledError) else FAILED
+        status = (
+            RunStatus.INTERRUPTED
+            if isinstance(exc, ErpQuotaExhausted | asyncio.CancelledError)
+            else RunStatus.FAILED
+        )
         if isinstance(exc, Exception) and not isinstance(
             exc, ErpError | PriceBookMissing | PriceBookSuspicious
         ):
@@ -508,7 +510,7 @@ class SyncService:
                 row.status, row.finished_at, row.error = status, utcnow(), message
                 record(
                     session,
-                    SYNC_FAILED,
+                    EventName.SYNC_FAILED,
                     correlation_id=str(run.id),
                     mode=run.mode,
                     status=status,

@@ -21,8 +21,7 @@ from storefront.erp.client import ErpClient
 from storefront.erp.errors import ErpError
 from storefront.erp.items import parse_item
 from storefront.logging import get_logger
-from storefront.orders.models import Order, OrderLine
-from storefront.orders.repository import CONFIRMED
+from storefront.orders.models import Order, OrderLine, OrderStatus
 from storefront.sync.apply import apply_items
 
 # Items read per pass (a few GET /itemdetails calls); more wait for the next pass.
@@ -74,7 +73,7 @@ class ReservationSettler:
             held = (
                 select(OrderLine.erp_item_id)
                 .join(Order, Order.id == OrderLine.order_id)
-                .where(Order.status == CONFIRMED, OrderLine.reservation_released_at.is_(None))
+                .where(Order.status == OrderStatus.CONFIRMED, OrderLine.reservation_released_at.is_(None))
                 .distinct()
                 .limit(ITEMS_PER_PASS)
             )

@@ -29,22 +29,16 @@ from storefront.db.dialect import upsert_insert
 from storefront.db.engine import Database
 from storefront.db.session import commit
 from storefront.events.bus import record
-from storefront.sync.models import WebhookDelivery
+from storefront.events.names import EventName
+from storefront.sync.models import DeliveryStatus, WebhookDelivery
 from storefront.sync.schemas import ITEM_ID_PATTERN, SyncRequest, SyncRunView
 from storefront.sync.service import SyncInProgress, SyncService
 from storefront.web.errors import BadRequest, ServiceUnavailable, Unauthorized, Unprocessable
 
 SIGNATURE_HEADER = "X-Zoho-Webhook-Signature"
-WEBHOOK_RECEIVED = "tds.zoho.webhook.received"
-WEBHOOK_PROCESSED = "tds.zoho.webhook.processed"
 # How long a delivery waits for a running sync before it is left to the next scheduled one.
 WAIT_FOR_RUNNING_SYNC_SECONDS = 10.0
 PURGE_INTERVAL_SECONDS = 60.0
-
-RECEIVED = "received"
-PROCESSED = "processed"
-FAILED = "failed"
-DEFERRED = "deferred"
 
 
 class InvalidWebhookSignature(Unauthorized):
@@ -190,7 +184,7 @@ class WebhookProcessor:
             if fresh:
                 record(
                     session,
-                    WEBHOOK_RECEIVED,
+                    EventName.WEBHOOK_RECEIVED,
                     correlation_id=str(run_id),
                     delivery_id=delivery_id,
                     item_ids=item_ids,
@@ -207,15 +201,17 @@ class WebhookProcessor:
                 wait_seconds=WAIT_FOR_RUNNING_SYNC_SECONDS,
             )
         except SyncInProgress:
-            await self._settle(delivery_id, DEFERRED, None, item_ids, run_id)
-            return WebhookOutcome(delivery_id, duplicate=False, status=DEFERRED, item_ids=item_ids)
+            await self._settle(delivery_id, DeliveryStatus.DEFERRED, None, item_ids, run_id)
+            return WebhookOutcome(
+                delivery_id, duplicate=False, status=DeliveryStatus.DEFERRED, item_ids=item_ids
+            )
         except BaseException:
-            await self._settle(delivery_id, FAILED, None, item_ids, run_id)
+            await self._settle(delivery_id, DeliveryStatus.FAILED, None, item_ids, run_id)
             raise
         run = await self.service.execute(begun)
-        status = PROCESSED if run.status == "completed" else FAILED
+        status = DeliveryStatus.PROCESSED if run.status == "completed" else DeliveryStatus.FAILED
         await self._settle(delivery_id, status, run, item_ids, run_id)
-        if status == FAILED:
+        if status == DeliveryStatus.FAILED:
             raise WebhookProcessingFailed(details={"delivery_id": delivery_id, "run_id": str(run.id)})
         return WebhookOutcome(delivery_id, duplicate=False, status=status, item_ids=item_ids, run=run)
 
@@ -242,7 +238,7 @@ class WebhookProcessor:
                 source="zoho",
                 payload=payload,
                 received_at=utcnow(),
-                status=RECEIVED,
+                status=DeliveryStatus.RECEIVED,
             )
             .on_conflict_do_nothing(index_elements=["content_hash"])
             .returning(WebhookDelivery.id)
@@ -252,9 +248,10 @@ class WebhookProcessor:
         retried = await session.scalar(
             update(WebhookDelivery)
             .where(
-                WebhookDelivery.content_hash == content_hash, WebhookDelivery.status.in_((FAILED, DEFERRED))
+                WebhookDelivery.content_hash == content_hash,
+                WebhookDelivery.status.in_((DeliveryStatus.FAILED, DeliveryStatus.DEFERRED)),
             )
-            .values(status=RECEIVED, error=None)
+            .values(status=DeliveryStatus.RECEIVED, error=None)
             .returning(WebhookDelivery.id)
         )
         if retried is not None:
@@ -279,13 +276,13 @@ class WebhookProcessor:
                 .where(WebhookDelivery.id == delivery_id)
                 .values(
                     status=status,
-                    processed_at=utcnow() if status == PROCESSED else None,
+                    processed_at=utcnow() if status == DeliveryStatus.PROCESSED else None,
                     error=run.error if run is not None else None,
                 )
             )
             record(
                 session,
-                WEBHOOK_PROCESSED,
+                EventName.WEBHOOK_PROCESSED,
                 correlation_id=str(run_id),
                 delivery_id=delivery_id,
                 item_ids=item_ids,

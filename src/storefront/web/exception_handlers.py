@@ -25,14 +25,26 @@ _HTTP_CODES = {
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for problem in exc.errors():
-        details.append(
-            {
-                "loc": [str(part) for part in problem.get("loc", ())],
-                "message": problem.get("msg", "invalid value"),
-                "type": problem.get("type", "value_error"),
-            }
-        )
+        loc = list(problem.get("loc", ()))
+        detail: dict[str, Any] = {
+            "loc": [str(part) for part in loc],
+            "message": problem.get("msg", "invalid value"),
+            "type": problem.get("type", "value_error"),
+        }
+        line = _line_number(loc)
+        if line is not None:
+            detail["line"] = line
+        details.append(detail)
     return details
+
+
+def _line_number(loc: list[Any]) -> int | None:
+    """An order or cart line a problem is in, numbered from 1 like the lines of an order
+    (`loc` keeps the JSON path, whose array index counts from 0)."""
+    for name, index in zip(loc, loc[1:], strict=False):
+        if name == "lines" and isinstance(index, int):
+            return index + 1
+    return None
 
 
 async def storefront_error_handler(_: Request, exc: Exception) -> Response:
