@@ -1,5 +1,6 @@
 """Render every error, ours and the framework's, in the one error envelope."""
 
+from itertools import pairwise
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -41,7 +42,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 def _line_number(loc: list[Any]) -> int | None:
     """An order or cart line a problem is in, numbered from 1 like the lines of an order
     (`loc` keeps the JSON path, whose array index counts from 0)."""
-    for name, index in zip(loc, loc[1:], strict=False):
+    for name, index in pairwise(loc):
         if name == "lines" and isinstance(index, int):
             return index + 1
     return None
