@@ -1,14 +1,17 @@
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storefront.config import Settings
+from storefront.orders.idempotency import fingerprint
 from storefront.orders.models import IdempotencyRecord, Order
+from storefront.orders.schemas import PlaceOrderIn
 from tests.orders.conftest import item_id
 from tests.orders.helpers import ORDERS, all_orders, order_body, stock_of
 
@@ -17,14 +20,34 @@ pytestmark = pytest.mark.asyncio
 Catalog = dict[str, dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class Entry:
+    """An entry point that places orders: both keep Idempotency-Keys the same way."""
+
+    path: str
+    wraps_order: bool
+
+    def order(self, response: httpx.Response) -> dict[str, Any]:
+        data: dict[str, Any] = response.json()["data"]
+        return data["order"] if self.wraps_order else data
+
+
+@pytest.fixture(
+    params=[Entry(ORDERS, False), Entry("/api/bff/mobile/checkout", True)], ids=["consumer", "checkout"]
+)
+def entry(request: pytest.FixtureRequest) -> Entry:
+    value: Entry = request.param
+    return value
+
+
 async def test_a_retried_post_gets_the_first_answer_and_no_second_order(
-    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
+    entry: Entry, client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
 ) -> None:
     tea = item_id(products, "tea")
     headers = {"Idempotency-Key": "checkout-1"}
 
-    first = await client.post(ORDERS, json=order_body((tea, 2)), headers=headers)
-    again = await client.post(ORDERS, json=order_body((tea, 2)), headers=headers)
+    first = await client.post(entry.path, json=order_body((tea, 2)), headers=headers)
+    again = await client.post(entry.path, json=order_body((tea, 2)), headers=headers)
 
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
@@ -33,11 +56,11 @@ async def test_a_retried_post_gets_the_first_answer_and_no_second_order(
 
 
 async def test_a_replay_after_the_erp_confirmed_the_order_is_still_the_first_answer(
-    client: httpx.AsyncClient, products: Catalog, settings: Settings
+    entry: Entry, client: httpx.AsyncClient, products: Catalog, settings: Settings
 ) -> None:
     headers = {"Idempotency-Key": "confirmed-later"}
     body = order_body((item_id(products, "tea"), 2))
-    first = await client.post(ORDERS, json=body, headers=headers)
+    first = await client.post(entry.path, json=body, headers=headers)
     assert first.status_code == 201
     engine = create_async_engine(settings.database_url)
     try:
@@ -46,15 +69,15 @@ async def test_a_replay_after_the_erp_confirmed_the_order_is_still_the_first_ans
                 update(Order).values(
                     status="confirmed",
                     erp_salesorder_id="SO-1",
-                    erp_salesorder_number=first.json()["data"]["number"],
+                    erp_salesorder_number=entry.order(first)["number"],
                     confirmed_at=datetime.now(UTC),
                 )
             )
     finally:
         await engine.dispose()
 
-    again = await client.post(ORDERS, json=body, headers=headers)
-    now = await client.get(f"{ORDERS}/{first.json()['data']['id']}")
+    again = await client.post(entry.path, json=body, headers=headers)
+    now = await client.get(f"{ORDERS}/{entry.order(first)['id']}")
 
     assert again.status_code == 201
     assert again.json() == first.json()
@@ -62,13 +85,13 @@ async def test_a_replay_after_the_erp_confirmed_the_order_is_still_the_first_ans
 
 
 async def test_the_same_key_with_another_body_is_refused(
-    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
+    entry: Entry, client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
 ) -> None:
     tea = item_id(products, "tea")
     headers = {"Idempotency-Key": "checkout-2"}
-    await client.post(ORDERS, json=order_body((tea, 2)), headers=headers)
+    await client.post(entry.path, json=order_body((tea, 2)), headers=headers)
 
-    response = await client.post(ORDERS, json=order_body((tea, 3)), headers=headers)
+    response = await client.post(entry.path, json=order_body((tea, 3)), headers=headers)
 
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "idempotency_key_reused"
@@ -77,47 +100,47 @@ async def test_the_same_key_with_another_body_is_refused(
 
 
 async def test_concurrent_requests_with_one_key_make_one_order(
-    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
+    entry: Entry, client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
 ) -> None:
     tea = item_id(products, "tea")
     headers = {"Idempotency-Key": "double-tap"}
 
     responses = await asyncio.gather(
-        *(client.post(ORDERS, json=order_body((tea, 1)), headers=headers) for _ in range(20))
+        *(client.post(entry.path, json=order_body((tea, 1)), headers=headers) for _ in range(20))
     )
 
     assert {r.status_code for r in responses} == {201}
-    assert len({r.json()["data"]["id"] for r in responses}) == 1
+    assert len({entry.order(r)["id"] for r in responses}) == 1
     assert len(await all_orders(client, admin_headers)) == 1
     assert await stock_of(client, tea) == 9
 
 
 async def test_a_retry_after_the_order_took_the_last_units_still_gets_the_first_answer(
-    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
+    entry: Entry, client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
 ) -> None:
     rice = item_id(products, "rice")
     headers = {"Idempotency-Key": "last-units"}
 
     responses = await asyncio.gather(
-        *(client.post(ORDERS, json=order_body((rice, 2)), headers=headers) for _ in range(10))
+        *(client.post(entry.path, json=order_body((rice, 2)), headers=headers) for _ in range(10))
     )
-    again = await client.post(ORDERS, json=order_body((rice, 2)), headers=headers)
+    again = await client.post(entry.path, json=order_body((rice, 2)), headers=headers)
 
     assert {r.status_code for r in [*responses, again]} == {201}
-    assert len({r.json()["data"]["id"] for r in [*responses, again]}) == 1
+    assert len({entry.order(r)["id"] for r in [*responses, again]}) == 1
     assert again.json() == responses[0].json()
     assert len(await all_orders(client, admin_headers)) == 1
     assert await stock_of(client, rice) == 0
 
 
 async def test_a_refused_request_is_judged_again_on_retry(
-    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
+    entry: Entry, client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str]
 ) -> None:
     rice = item_id(products, "rice")
     headers = {"Idempotency-Key": "too-many"}
 
-    refused = await client.post(ORDERS, json=order_body((rice, 3)), headers=headers)
-    different = await client.post(ORDERS, json=order_body((rice, 2)), headers=headers)
+    refused = await client.post(entry.path, json=order_body((rice, 3)), headers=headers)
+    different = await client.post(entry.path, json=order_body((rice, 2)), headers=headers)
 
     assert refused.status_code == 409
     assert different.status_code == 201
@@ -125,11 +148,11 @@ async def test_a_refused_request_is_judged_again_on_retry(
 
 
 async def test_keys_are_kept_for_at_least_a_day(
-    client: httpx.AsyncClient, products: Catalog, settings: Settings
+    entry: Entry, client: httpx.AsyncClient, products: Catalog, settings: Settings
 ) -> None:
     before = datetime.now(UTC)
     response = await client.post(
-        ORDERS, json=order_body((item_id(products, "tea"), 1)), headers={"Idempotency-Key": "kept"}
+        entry.path, json=order_body((item_id(products, "tea"), 1)), headers={"Idempotency-Key": "kept"}
     )
     assert response.status_code == 201
 
@@ -143,20 +166,26 @@ async def test_keys_are_kept_for_at_least_a_day(
 
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "has space"])
-async def test_a_malformed_key_is_422(client: httpx.AsyncClient, products: Catalog, key: str) -> None:
+async def test_a_malformed_key_is_422(
+    entry: Entry, client: httpx.AsyncClient, products: Catalog, key: str
+) -> None:
     response = await client.post(
-        ORDERS, json=order_body((item_id(products, "tea"), 1)), headers={"Idempotency-Key": key}
+        entry.path, json=order_body((item_id(products, "tea"), 1)), headers={"Idempotency-Key": key}
     )
     assert response.status_code == 422
     assert await stock_of(client, item_id(products, "tea")) == 10
 
 
 async def test_an_expired_key_is_free_again(
-    client: httpx.AsyncClient, products: Catalog, admin_headers: dict[str, str], settings: Settings
+    entry: Entry,
+    client: httpx.AsyncClient,
+    products: Catalog,
+    admin_headers: dict[str, str],
+    settings: Settings,
 ) -> None:
     tea = item_id(products, "tea")
     headers = {"Idempotency-Key": "yesterday"}
-    first = await client.post(ORDERS, json=order_body((tea, 1)), headers=headers)
+    first = await client.post(entry.path, json=order_body((tea, 1)), headers=headers)
     engine = create_async_engine(settings.database_url)
     try:
         async with engine.begin() as connection:
@@ -166,8 +195,44 @@ async def test_an_expired_key_is_free_again(
     finally:
         await engine.dispose()
 
-    second = await client.post(ORDERS, json=order_body((tea, 2)), headers=headers)
+    second = await client.post(entry.path, json=order_body((tea, 2)), headers=headers)
 
     assert second.status_code == 201
-    assert second.json()["data"]["id"] != first.json()["data"]["id"]
+    assert entry.order(second)["id"] != entry.order(first)["id"]
     assert len(await all_orders(client, admin_headers)) == 2
+
+
+async def test_a_key_recorded_before_orders_named_their_key_answers_what_it_holds(
+    entry: Entry,
+    client: httpx.AsyncClient,
+    products: Catalog,
+    admin_headers: dict[str, str],
+    settings: Settings,
+) -> None:
+    """A key stored with a copy of its answer (before migration 0005) replays that answer."""
+    body = order_body((item_id(products, "tea"), 1))
+    scope = {ORDERS: "consumer.orders", "/api/bff/mobile/checkout": "bff.checkout"}[entry.path]
+    stored = {"status": "success", "data": {"id": "from-before"}, "meta": {"request_id": "r-0"}}
+    now = datetime.now(UTC)
+    engine = create_async_engine(settings.database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(IdempotencyRecord).values(
+                    scope=scope,
+                    key="legacy-key",
+                    request_hash=fingerprint(PlaceOrderIn.model_validate(body).model_dump(mode="json")),
+                    status_code=201,
+                    response_body=stored,
+                    created_at=now,
+                    expires_at=now + timedelta(hours=1),
+                )
+            )
+    finally:
+        await engine.dispose()
+
+    again = await client.post(entry.path, json=body, headers={"Idempotency-Key": "legacy-key"})
+
+    assert again.status_code == 201, again.text
+    assert again.json() == stored
+    assert await all_orders(client, admin_headers) == []

@@ -1,20 +1,17 @@
 """The cart and checkout screens, through the same pricing and order service as the Consumer API."""
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from storefront.bff.schemas import CartIn
+from storefront.bff.schemas import CartIn, checkout_screen
 from storefront.db.session import ReadSession, WriteSession
-from storefront.orders.endpoints import IdempotencyKey, contention_is_unavailable
-from storefront.orders.idempotency import answer_once
+from storefront.orders.endpoints import IdempotencyKey, contention_is_unavailable, placed_answer
 from storefront.orders.pricing import quote
 from storefront.orders.schemas import PlaceOrderIn
-from storefront.orders.service import OrderLimits, OrderService, order_hooks
+from storefront.orders.service import Channel, OrderLimits, OrderService, order_hooks
 from storefront.web.edge import EdgeRoute, edge
 from storefront.web.ratelimit import limit_orders, limit_quotes
-from storefront.web.responses import JSONResponse, success, success_body
+from storefront.web.responses import success
 
 router = APIRouter(route_class=EdgeRoute, tags=["bff-mobile"])
 
@@ -33,7 +30,7 @@ async def cart_quote(request: Request, cart: CartIn, session: ReadSession) -> Re
 @router.post(
     "/checkout",
     status_code=201,
-    summary="Place the order; answers the order and its quote",
+    summary="Place the order; answers the order and the prices it was placed at",
     dependencies=[Depends(limit_orders)],
 )
 @edge(body_limit="max_order_body_bytes")
@@ -43,17 +40,10 @@ async def checkout(
     session: WriteSession,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    price_list = request.app.state.settings.price_list
+    settings = request.app.state.settings
     service = OrderService(
-        session, price_list, order_hooks(request.app), OrderLimits.from_settings(request.app.state.settings)
+        session, settings.price_list, order_hooks(request.app), OrderLimits.from_settings(settings)
     )
-
-    async def place() -> tuple[int, dict[str, Any]]:
-        # Quoted in the order's own transaction, before its units are reserved.
-        basket = await quote(session, price_list, order_in.lines)
-        order = await service.place(order_in, channel="bff")
-        return 201, success_body({"order": order.to_dict(), "quote": basket.to_dict()})
-
     with contention_is_unavailable():
-        status_code, body = await answer_once(session, "bff.checkout", idempotency_key, order_in, place)
-    return JSONResponse(body, status_code=status_code)
+        placed = await service.place(order_in, Channel.BFF, idempotency_key)
+    return placed_answer(placed, checkout_screen)

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from storefront.catalog.schemas import CategoryView, ProductView
-from storefront.orders.schemas import MAX_LINES, OrderLineIn
+from storefront.orders.schemas import MAX_LINES, OrderLineIn, OrderView
 
 LOW_STOCK = 5
 StockLevel = Literal["in_stock", "low_stock", "out_of_stock"]
@@ -45,4 +45,30 @@ def product_screen(product: ProductView, related: list[ProductView]) -> dict[str
         "product": product.to_dict(),
         "availability": availability(product),
         "related": [item.to_dict() for item in related],
+    }
+
+
+def checkout_screen(order: OrderView) -> dict[str, Any]:
+    """The order placed, and its lines priced as the order took them (the placement's own prices)."""
+    return {
+        "order": order.to_dict(),
+        "quote": {
+            "currency": order.currency,
+            "total": order.total,
+            "ok": True,
+            "lines": [
+                {
+                    "line": line.line_no,
+                    "product_id": line.product_id,
+                    "erp_item_id": line.erp_item_id,
+                    "sku": line.sku,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "line_total": line.line_total,
+                    "problems": [],
+                }
+                for line in order.lines
+            ],
+        },
     }

@@ -1,7 +1,6 @@
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -10,10 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from storefront.db.session import ReadSession, WriteSession
-from storefront.orders.idempotency import Answer, OfferedKey, order_once
 from storefront.orders.models import OrderStatus
-from storefront.orders.schemas import PlaceOrderIn
-from storefront.orders.service import OrderLimits, OrderService, order_hooks
+from storefront.orders.schemas import OrderView, PlaceOrderIn
+from storefront.orders.service import (
+    Channel,
+    OrderLimits,
+    OrderService,
+    PlacedOrder,
+    RecordedAnswer,
+    order_hooks,
+)
 from storefront.web.auth import require_admin
 from storefront.web.edge import EdgeRoute, edge
 from storefront.web.errors import ServiceUnavailable
@@ -73,22 +78,18 @@ async def place_order(
     session: WriteSession,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    service = _service(request, session)
-
-    async def place(key: OfferedKey | None) -> Answer:
-        order = await service.place(order_in, key=key)
-        return 201, success_body(order.to_dict())
-
-    async def replay(order_id: uuid.UUID, request_id: str | None) -> Answer:
-        order = await service.as_accepted(order_id)
-        meta = {"request_id": request_id} if request_id is not None else None
-        return 201, success_body(order.to_dict(), meta)
-
     with contention_is_unavailable():
-        status_code, body = await order_once(
-            session, "consumer.orders", idempotency_key, order_in, place, replay
-        )
-    return JSONResponse(body, status_code=status_code)
+        placed = await _service(request, session).place(order_in, Channel.CONSUMER, idempotency_key)
+    return placed_answer(placed, OrderView.to_dict)
+
+
+def placed_answer(placed: PlacedOrder | RecordedAnswer, data: Callable[[OrderView], Any]) -> Response:
+    """201 with the order (`data` renders it), under the id of the request that placed it; a key
+    recorded before orders named their key answers what it holds."""
+    if isinstance(placed, RecordedAnswer):
+        return JSONResponse(placed.body, status_code=placed.status_code)
+    meta = {"request_id": placed.request_id} if placed.request_id is not None else None
+    return JSONResponse(success_body(data(placed.order), meta), status_code=201)
 
 
 @consumer_router.get("/orders/{order_id}", summary="One order, by its id")

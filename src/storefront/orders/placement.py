@@ -7,7 +7,9 @@ an order without an idempotency key costs one round trip. The statement's verdic
 quote returned with it only explains a refusal.
 
 SQLite quotes, inserts and reserves in the caller's transaction (its writers are serialized), and
-the caller rolls back a refusal.
+the caller rolls back a refusal. What can be ordered is thus said twice, once per path: in the
+statement, and in `pricing.price_lines` with `reservations.reserve`; a test places the same baskets
+both ways on PostgreSQL and holds the verdicts equal.
 """
 
 import uuid
@@ -119,11 +121,11 @@ async def place(
     with `key` recorded for it; say why not otherwise. KeyTaken when the key is already recorded: then nothing is written on
     PostgreSQL, and the caller must roll back on SQLite."""
     if is_postgres(session):
-        return await _place_in_one_statement(session, price_list_code, lines, order, key, max_value)
-    return await _place_step_by_step(session, price_list_code, lines, order, key, max_value)
+        return await place_in_one_statement(session, price_list_code, lines, order, key, max_value)
+    return await place_step_by_step(session, price_list_code, lines, order, key, max_value)
 
 
-async def _place_step_by_step(
+async def place_step_by_step(
     session: AsyncSession,
     price_list_code: str,
     lines: Sequence[LineRequest],
@@ -241,7 +243,7 @@ ORDER BY q.line_no
 """  # noqa: S608 - only our own constants are formatted in
 
 
-async def _place_in_one_statement(
+async def place_in_one_statement(
     session: AsyncSession,
     price_list_code: str,
     lines: Sequence[LineRequest],

@@ -1,7 +1,8 @@
-"""Placing orders: server-side prices, atomic reservations, the push intent, all in one transaction.
+"""Orders: placing them (server-side prices, atomic reservations, the push intent and the
+Idempotency-Key, in one statement or transaction), failing, retrying and cancelling them.
 
-The service never commits. The caller's write session commits once; what must only happen
-after that (fresh catalog reads, waking the push worker) is queued with `after_commit`.
+The service never commits. The caller's write session commits once, at the edge; what must only
+happen after that (fresh catalog reads, waking the push worker) is queued with `after_commit`.
 """
 
 import secrets
@@ -9,6 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from enum import StrEnum
 from functools import partial
 from typing import Any
 
@@ -23,6 +25,7 @@ from storefront.events.bus import record
 from storefront.events.names import EventName
 from storefront.metrics.registry import ORDERS_PLACED
 from storefront.orders.errors import (
+    IdempotencyKeyReused,
     InsufficientStock,
     OrderNotFound,
     OrderNotRetryable,
@@ -30,13 +33,15 @@ from storefront.orders.errors import (
     PriceChanged,
     UnsellableLines,
 )
-from storefront.orders.idempotency import OfferedKey
+from storefront.orders.idempotency import IdempotencyKeys, KeyTaken, OfferedKey, RecordedKey, fingerprint
 from storefront.orders.models import OrderStatus
-from storefront.orders.placement import NewOrder, line_rows, order_row, place
+from storefront.orders.placement import NewOrder, Placement, line_rows, order_row, place
 from storefront.orders.pricing import UNSELLABLE, Quote, QuotedLine
 from storefront.orders.repository import OrderRepository, PushRepository
 from storefront.orders.reservations import release_order, reserve, unmark_released
 from storefront.orders.schemas import OrderLineView, OrderView, PlaceOrderIn
+from storefront.web.errors import ServiceUnavailable, StorefrontError
+from storefront.web.request_context import current_request_id
 
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -101,21 +106,22 @@ class OrderLimits:
                 details={"lines": lines, "units": units, "max_units_per_order": self.units_per_order}
             )
 
-    def refuse_value(self, current: Quote) -> None:
-        if current.total > self.value:
-            raise OrderTooLarge(
-                details={"total": current.total, "max_value": self.value, "currency": current.currency}
-            )
+    def value_refusal(self, current: Quote) -> OrderTooLarge:
+        return OrderTooLarge(
+            details={"total": current.total, "max_value": self.value, "currency": current.currency}
+        )
 
 
 def _line_ref(line: QuotedLine) -> dict[str, Any]:
     return {"line": line.number, "product_id": line.product_ref}
 
 
-def _refuse_if_not_orderable(current: Quote) -> None:
+def refusal(placement: Placement, limits: "OrderLimits | None") -> StorefrontError:
+    """Why a placement was refused, as the error the shopper gets (the placement decided)."""
+    current = placement.quote
     unsellable = current.with_problem(*UNSELLABLE)
     if unsellable:
-        raise UnsellableLines(
+        return UnsellableLines(
             details={
                 "lines": [
                     {**_line_ref(line), "problems": [p for p in line.problems if p in UNSELLABLE]}
@@ -125,7 +131,7 @@ def _refuse_if_not_orderable(current: Quote) -> None:
         )
     changed = current.with_problem("price_changed")
     if changed:
-        raise PriceChanged(
+        return PriceChanged(
             details={
                 "lines": [
                     {**_line_ref(line), "unit_price": line.given_price, "current_price": line.unit_price}
@@ -135,6 +141,21 @@ def _refuse_if_not_orderable(current: Quote) -> None:
                 "currency": current.currency,
             }
         )
+    if limits is not None and current.total > limits.value:
+        return limits.value_refusal(current)
+    return InsufficientStock(
+        details={
+            "lines": [
+                {
+                    **_line_ref(line),
+                    "requested": line.quantity,
+                    "available": placement.shortfalls[line.product.id],
+                }
+                for line in current.lines
+                if line.product is not None and line.product.id in placement.shortfalls
+            ]
+        }
+    )
 
 
 def _view(order: dict[str, Any], lines: list[dict[str, Any]]) -> OrderView:
@@ -169,8 +190,53 @@ def _view(order: dict[str, Any], lines: list[dict[str, Any]]) -> OrderView:
     )
 
 
-async def _count_placed(channel: str) -> None:
+async def _count_placed(channel: "Channel") -> None:
     ORDERS_PLACED.labels(channel).inc()
+
+
+def _new_order(order_in: PlaceOrderIn) -> NewOrder:
+    return NewOrder(
+        id=uuid.uuid4(),
+        number=new_order_number(),
+        customer_name=order_in.customer.name,
+        customer_email=str(order_in.customer.email),
+        customer_phone=order_in.customer.phone or None,
+        notes=order_in.notes or None,
+        created_at=utcnow(),
+    )
+
+
+class Channel(StrEnum):
+    """Where an order comes from: it labels the orders counter and scopes Idempotency-Keys."""
+
+    CONSUMER = "consumer"
+    BFF = "bff"
+
+    @property
+    def scope(self) -> str:
+        return _KEY_SCOPES[self]
+
+
+# The scopes keys were recorded under before channels had a name of their own.
+_KEY_SCOPES = {Channel.CONSUMER: "consumer.orders", Channel.BFF: "bff.checkout"}
+# A placement whose key was freed while it ran goes again, this many times in all.
+PLACE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    """An accepted order as its placement answers it, and the id of the request that placed it."""
+
+    order: OrderView
+    request_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedAnswer:
+    """The answer a key recorded before orders named their key holds, as it was sent."""
+
+    status_code: int
+    body: dict[str, Any]
 
 
 class OrderService:
@@ -188,48 +254,63 @@ class OrderService:
         self.repository = OrderRepository(session)
 
     async def place(
-        self, order_in: PlaceOrderIn, *, channel: str = "consumer", key: OfferedKey | None = None
-    ) -> OrderView:
-        """Accept the order, or raise without having changed anything (the caller rolls back).
+        self, order_in: PlaceOrderIn, channel: Channel, idempotency_key: str | None
+    ) -> PlacedOrder | RecordedAnswer:
+        """Accept the order, or raise without having changed anything; with an Idempotency-Key,
+        a retry gets the first answer (the order as it was accepted) and places nothing.
 
-        422 order_too_large (units), 422 unsellable_lines, 409 price_changed, 422 order_too_large
-        (value), 409 insufficient_stock, in that order.
-        `channel` labels the storefront_orders_placed_total counter (consumer, bff, ...); an
-        accepted order is recorded on `key`, so that its replay is `as_accepted(order.id)`.
+        Refusals, in this order: 422 order_too_large (units), 422 unsellable_lines, 409
+        price_changed, 422 order_too_large (value), 409 insufficient_stock; 422
+        idempotency_key_reused for a key sent before with another body.
         """
         if self.limits is not None:
             self.limits.refuse_units(order_in)
-        order = NewOrder(
-            id=uuid.uuid4(),
-            number=new_order_number(),
-            customer_name=order_in.customer.name,
-            customer_email=str(order_in.customer.email),
-            customer_phone=order_in.customer.phone or None,
-            notes=order_in.notes or None,
-            created_at=utcnow(),
-        )
-        max_value = self.limits.value if self.limits is not None else None
-        placement = await place(self.session, self.price_list_code, order_in.lines, order, key, max_value)
-        if not placement.placed:
-            _refuse_if_not_orderable(placement.quote)
-            if self.limits is not None:
-                self.limits.refuse_value(placement.quote)
-            raise InsufficientStock(
-                details={
-                    "lines": [
-                        {
-                            **_line_ref(line),
-                            "requested": line.quantity,
-                            "available": placement.shortfalls[line.product.id],
-                        }
-                        for line in placement.quote.lines
-                        if line.product is not None and line.product.id in placement.shortfalls
-                    ]
-                }
-            )
-        _schedule(self.session, self.hooks, stock_changed=True, push_due=True)
-        after_commit(self.session, partial(_count_placed, channel))
-        return _view(order_row(order, placement.quote), line_rows(order, placement.quote))
+        offered = self._offered(order_in, channel, idempotency_key)
+        keys = IdempotencyKeys(self.session, channel.scope)
+        for _ in range(PLACE_ATTEMPTS):
+            if offered is not None:
+                await keys.free_if_expired(offered.key, offered.created_at)
+            order = _new_order(order_in)
+            max_value = self.limits.value if self.limits is not None else None
+            try:
+                placement = await place(
+                    self.session, self.price_list_code, order_in.lines, order, offered, max_value
+                )
+            except KeyTaken:
+                placement = None
+            if placement is not None and placement.placed:
+                _schedule(self.session, self.hooks, stock_changed=True, push_due=True)
+                after_commit(self.session, partial(_count_placed, channel))
+                view = _view(order_row(order, placement.quote), line_rows(order, placement.quote))
+                return PlacedOrder(view, offered.request_id if offered else current_request_id())
+            if offered is None:
+                assert placement is not None
+                raise refusal(placement, self.limits)
+            # Taken, or refused now: an earlier request with this key may have placed the order.
+            # Nothing of this attempt may be committed with the answer.
+            await self.session.rollback()
+            recorded = await keys.find(offered.key)
+            if recorded is not None:
+                return await self._answer(recorded, offered)
+            if placement is not None:
+                raise refusal(placement, self.limits)
+            # The key was freed meanwhile (it expired and was purged): this request goes again.
+        raise ServiceUnavailable("The shop is busy; nothing was changed. Please retry.")
+
+    def _offered(self, order_in: PlaceOrderIn, channel: Channel, key: str | None) -> OfferedKey | None:
+        if key is None:
+            return None
+        request_hash = fingerprint(order_in.model_dump(mode="json"))
+        return OfferedKey(channel.scope, key, request_hash, current_request_id(), utcnow())
+
+    async def _answer(self, recorded: RecordedKey, offered: OfferedKey) -> PlacedOrder | RecordedAnswer:
+        """The first answer of a key: the order as it was accepted, or the answer a key recorded
+        before orders named their key holds."""
+        if recorded.request_hash != offered.request_hash:
+            raise IdempotencyKeyReused(details={"idempotency_key": offered.key})
+        if recorded.order_id is None:
+            return RecordedAnswer(recorded.status_code, recorded.response_body)
+        return PlacedOrder(await self.as_accepted(recorded.order_id), recorded.request_id)
 
     async def as_accepted(self, order_id: uuid.UUID) -> OrderView:
         """The order as `place` answered it, whatever has happened to it since."""

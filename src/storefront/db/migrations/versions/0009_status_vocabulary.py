@@ -20,7 +20,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # Written out here, as they are on the day of this migration.
-CHECKS = {
+CHECKS: dict[str, dict[str, tuple[str, ...]]] = {
     "orders": {"status": ("accepted", "confirmed", "failed", "cancelled")},
     "order_pushes": {"status": ("pending", "done", "failed", "withdrawn"), "action": ("create", "void")},
     "sync_runs": {"status": ("running", "completed", "failed", "interrupted")},
