@@ -78,6 +78,7 @@ def main() -> None:
     env = {name: value for name, value in os.environ.items() if not name.startswith("STOREFRONT_")}
     env.update(
         STOREFRONT_DATABASE_URL=url,
+        STOREFRONT_ERP="emulator",
         STOREFRONT_RUN_BACKGROUND_TASKS="false",
         STOREFRONT_LOG_LEVEL="WARNING",
         STOREFRONT_CACHE_PREFIX=f"storefront-bench-{uuid.uuid4().hex[:8]}",

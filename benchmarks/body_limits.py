@@ -86,6 +86,7 @@ def run(server: str, clients: int, megabytes: int, scratch: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STOREFRONT_")}
     env.update(
         STOREFRONT_DATABASE_URL=f"sqlite+aiosqlite:///{scratch / 'bench.db'}",
+        STOREFRONT_ERP="emulator",
         STOREFRONT_RUN_BACKGROUND_TASKS="false",
         STOREFRONT_ERP_EMULATOR_DEMO_ITEMS="10",
         STOREFRONT_ZOHO_WEBHOOK_ALLOW_UNSIGNED="true",

@@ -164,6 +164,7 @@ def main() -> None:
     env = {
         **os.environ,
         "STOREFRONT_DATABASE_URL": url,
+        "STOREFRONT_ERP": "emulator",
         "STOREFRONT_RUN_BACKGROUND_TASKS": "false",
         "STOREFRONT_LOG_LEVEL": "WARNING",
         "STOREFRONT_CACHE_PREFIX": f"storefront-bench-{uuid.uuid4().hex[:8]}",

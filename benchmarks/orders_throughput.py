@@ -226,6 +226,7 @@ async def main(args: argparse.Namespace) -> None:
         env = {
             **os.environ,
             "STOREFRONT_DATABASE_URL": plain_url,
+            "STOREFRONT_ERP": "emulator",
             "STOREFRONT_RUN_BACKGROUND_TASKS": "false",
             "STOREFRONT_LOG_LEVEL": "WARNING",
             "STOREFRONT_DATABASE_POOL_SIZE": str(args.pool),

@@ -49,6 +49,11 @@ async def main(minutes: float, per_minute: int) -> int:
         **os.environ,
         "STOREFRONT_DATABASE_URL": database_url,
         "STOREFRONT_ERP": "zoho",
+        # The credentials `storefront erp-emulator` accepts by default.
+        "STOREFRONT_ZOHO_CLIENT_ID": "emulator",
+        "STOREFRONT_ZOHO_CLIENT_SECRET": "emulator",
+        "STOREFRONT_ZOHO_REFRESH_TOKEN": "emulator",
+        "STOREFRONT_ZOHO_ORGANIZATION_ID": "1",
         "STOREFRONT_ZOHO_ACCOUNTS_URL": erp_url,
         "STOREFRONT_ZOHO_API_URL": erp_url + "/inventory/v1",
         "STOREFRONT_ADMIN_TOKEN": token,

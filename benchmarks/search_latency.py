@@ -224,6 +224,7 @@ def main() -> None:
         env = {
             **os.environ,
             "STOREFRONT_DATABASE_URL": url,
+            "STOREFRONT_ERP": "emulator",
             "STOREFRONT_RUN_BACKGROUND_TASKS": "false",
             "STOREFRONT_ERP_EMULATOR_DEMO_ITEMS": "0",
             "STOREFRONT_LOG_LEVEL": "WARNING",

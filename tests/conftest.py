@@ -34,6 +34,8 @@ def make_settings(clean_database: TestDatabase) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "database_url": clean_database.url,
+            # The tests choose the built-in emulator; a test that talks to its own sets ERP=zoho.
+            "erp": "emulator",
             "admin_token": ADMIN_TOKEN,
             "run_background_tasks": False,
             "log_json": True,

@@ -84,6 +84,7 @@ def serve(
 
 def refuse_unsafe_settings(settings: Settings) -> None:
     """What a start facing the network must not run with (docs/security.md)."""
+    refuse_without_erp(settings)
     token = settings.admin_token
     if token is not None and len(token.get_secret_value()) < MIN_ADMIN_TOKEN_LENGTH:
         raise typer.BadParameter(
@@ -95,6 +96,18 @@ def refuse_unsafe_settings(settings: Settings) -> None:
         console.print(
             "[yellow]Warning:[/yellow] STOREFRONT_ZOHO_WEBHOOK_ALLOW_UNSIGNED=true: "
             "anyone can make this service call the ERP through its webhook"
+        )
+
+
+def refuse_without_erp(settings: Settings) -> None:
+    """A command that talks to the ERP never starts on a fake one by default."""
+    problem = settings.erp_problem()
+    if problem is not None:
+        raise typer.BadParameter(problem, param_hint="STOREFRONT_ERP")
+    if settings.erp == "emulator":
+        console.print(
+            "[yellow]Warning:[/yellow] STOREFRONT_ERP=emulator: the built-in emulator's demo catalog, "
+            "not a real ERP"
         )
 
 
@@ -120,6 +133,7 @@ def sync(
     from storefront.sync.command import run_sync_command
 
     settings = get_settings()
+    refuse_without_erp(settings)
     configure_logging(settings.log_level, settings.log_json, settings.log_database_level)
     raise typer.Exit(run_sync_command(settings, mode, items, console))
 
@@ -184,6 +198,7 @@ def worker() -> None:
     from storefront.orders.worker import run_worker
 
     settings = get_settings()
+    refuse_without_erp(settings)
     configure_logging(settings.log_level, settings.log_json, settings.log_database_level)
     asyncio.run(run_worker(settings))
 

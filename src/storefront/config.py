@@ -85,15 +85,16 @@ class Settings(BaseSettings):
     operator_port: int | None = Field(default=None, ge=1, le=65535)
     operator_host: str = "127.0.0.1"
 
-    erp: Literal["emulator", "zoho"] = "emulator"
+    # Unset, nothing that talks to an ERP starts: a deployment that forgets it sells nothing fake.
+    erp: Literal["emulator", "zoho"] | None = None
     # The organisation's data centre sets both hosts; an explicit URL overrides its host.
     zoho_region: regions.ZohoRegion = "com"
     zoho_accounts_url: str = ""
     zoho_api_url: str = ""
-    zoho_client_id: str = "emulator"
-    zoho_client_secret: SecretStr = SecretStr("emulator")
-    zoho_refresh_token: SecretStr = SecretStr("emulator")
-    zoho_organization_id: str = "1"
+    zoho_client_id: str = ""
+    zoho_client_secret: SecretStr = SecretStr("")
+    zoho_refresh_token: SecretStr = SecretStr("")
+    zoho_organization_id: str = ""
     zoho_webhook_secret: SecretStr | None = None
     # Accept webhook deliveries that carry no signature (the demo); signed ones are still checked.
     zoho_webhook_allow_unsigned: bool = False
@@ -197,6 +198,27 @@ class Settings(BaseSettings):
         self.zoho_accounts_url = self.zoho_accounts_url or regions.accounts_url(self.zoho_region)
         self.zoho_api_url = self.zoho_api_url or regions.api_url(self.zoho_region)
         return self
+
+    def erp_problem(self) -> str | None:
+        """Why this configuration cannot talk to an ERP, naming the variables to set; None when it can."""
+        if self.erp is None:
+            return (
+                "STOREFRONT_ERP is not set: set it to `zoho` with the STOREFRONT_ZOHO_* credentials "
+                "(`storefront demo` runs the built-in emulator)"
+            )
+        if self.erp == "emulator":
+            return None
+        missing = [
+            f"STOREFRONT_{name.upper()}"
+            for name, value in (
+                ("zoho_client_id", self.zoho_client_id),
+                ("zoho_client_secret", self.zoho_client_secret.get_secret_value()),
+                ("zoho_refresh_token", self.zoho_refresh_token.get_secret_value()),
+                ("zoho_organization_id", self.zoho_organization_id),
+            )
+            if not value.strip()
+        ]
+        return f"STOREFRONT_ERP=zoho needs {', '.join(missing)}" if missing else None
 
     @property
     def is_sqlite(self) -> bool:

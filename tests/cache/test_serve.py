@@ -11,6 +11,7 @@ STOREFRONT = Path(sys.executable).parent / "storefront"
 def test_several_workers_without_redis_are_refused(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STOREFRONT_")}
     env["STOREFRONT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}"
+    env["STOREFRONT_ERP"] = "emulator"
     result = subprocess.run(
         [str(STOREFRONT), "serve", "--workers", "2", "--port", "1"],
         env=env,

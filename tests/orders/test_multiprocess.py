@@ -76,6 +76,11 @@ async def cluster(clean_database: databases.TestDatabase) -> AsyncIterator[dict[
         "STOREFRONT_CACHE_PREFIX": f"test-orders-{run}",
         "STOREFRONT_ZOHO_KEY_PREFIX": f"test-orders-{run}",
         "STOREFRONT_ERP": "zoho",
+        # The credentials `storefront erp-emulator` accepts by default.
+        "STOREFRONT_ZOHO_CLIENT_ID": "emulator",
+        "STOREFRONT_ZOHO_CLIENT_SECRET": "emulator",
+        "STOREFRONT_ZOHO_REFRESH_TOKEN": "emulator",
+        "STOREFRONT_ZOHO_ORGANIZATION_ID": "1",
         "STOREFRONT_ZOHO_ACCOUNTS_URL": emulator_url,
         "STOREFRONT_ZOHO_API_URL": f"{emulator_url}/inventory/v1",
         "STOREFRONT_ZOHO_REQUESTS_PER_MINUTE": "100000",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from storefront.catalog.models import Product
 from storefront.config import Settings
@@ -105,6 +105,8 @@ async def place_and_roll_back(
     )
     async with database.write_sessionmaker() as session:
         try:
+            # Begin the transaction first: the one statement alone would commit itself.
+            await session.execute(text("SELECT 1"))
             placement: Placement = await path(session, price_list, lines, order, None, max_value)
             return placement
         finally:

@@ -56,6 +56,7 @@ def _serve(token: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STOREFRONT_")}
     env.update(
         STOREFRONT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
+        STOREFRONT_ERP="emulator",
         STOREFRONT_ADMIN_TOKEN=token,
         COLUMNS="400",
     )

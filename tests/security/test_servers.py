@@ -31,6 +31,7 @@ def serving(server: str, database: databases.TestDatabase, **env: str) -> Iterat
     environment = {k: v for k, v in os.environ.items() if not k.startswith("STOREFRONT_")}
     environment.update(
         STOREFRONT_DATABASE_URL=database.url,
+        STOREFRONT_ERP="emulator",
         STOREFRONT_ADMIN_TOKEN=ADMIN_TOKEN,
         STOREFRONT_RUN_BACKGROUND_TASKS="false",
         STOREFRONT_LOG_LEVEL="WARNING",

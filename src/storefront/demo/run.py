@@ -35,6 +35,8 @@ def demo_settings(host: str, port: int, erp_port: int, products: int) -> Setting
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
+    # The demo is the built-in emulator's, whatever the environment says.
+    os.environ["STOREFRONT_ERP"] = "emulator"
     get_settings.cache_clear()
     return get_settings()
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from storefront.config import Settings
@@ -26,6 +27,27 @@ class ErpRuntime:
             await self.redis.aclose()
 
 
+class ErpNotConfigured(RuntimeError):
+    """The settings name no ERP (or not enough of one) to talk to."""
+
+
+def with_emulator_credentials(settings: Settings) -> Settings:
+    """The settings an emulator and its client share: the emulator's own defaults where none are set."""
+    defaults = EmulatorConfig()
+    return settings.model_copy(
+        update={
+            "zoho_client_id": settings.zoho_client_id or defaults.client_id,
+            "zoho_client_secret": settings.zoho_client_secret
+            if settings.zoho_client_secret.get_secret_value()
+            else SecretStr(defaults.client_secret),
+            "zoho_refresh_token": settings.zoho_refresh_token
+            if settings.zoho_refresh_token.get_secret_value()
+            else SecretStr(defaults.refresh_token),
+            "zoho_organization_id": settings.zoho_organization_id or defaults.organization_id,
+        }
+    )
+
+
 def emulator_config(settings: Settings) -> EmulatorConfig:
     """The emulator accepts exactly the credentials the settings give the client."""
     secret = settings.zoho_webhook_secret
@@ -42,7 +64,15 @@ def emulator_config(settings: Settings) -> EmulatorConfig:
 
 
 async def open_erp(settings: Settings) -> ErpRuntime:
+    """The ERP client the settings name; raises ErpNotConfigured when they name none."""
+    problem = settings.erp_problem()
+    if problem is not None:
+        raise ErpNotConfigured(problem)
     if settings.erp == "emulator":
+        settings = with_emulator_credentials(settings)
+        log.warning(
+            "erp_emulator_chosen", hint="STOREFRONT_ERP=emulator: the shop sells the built-in demo catalog"
+        )
         # Each process gets its own emulator, so its token is not shared through Redis.
         emulator = EmulatorServer(
             emulator_config(settings), host=settings.erp_emulator_host, port=settings.erp_emulator_port
