@@ -162,6 +162,31 @@ async def test_retry_button_requeues_a_failed_order(client: httpx.AsyncClient, s
     assert again.headers["location"] == "/dashboard?notice=order_not_retryable"
 
 
+async def test_cancel_button_cancels_an_open_order(client: httpx.AsyncClient, settings: Settings) -> None:
+    tea = zoho_item("Cancelled Tea", stock=5, rate=1000)
+    await seed(settings, [tea])
+    body = {
+        "customer": {"name": "Noor", "email": "noor@example.com"},
+        "lines": [{"product_id": tea["item_id"], "quantity": 2}],
+    }
+    order = (await client.post("/api/consumer/orders", json=body)).json()["data"]
+    form_token = await log_in(client)
+    assert f'data-open-order="{order["number"]}"' in (await client.get("/dashboard")).text
+    cancel = f"/dashboard/orders/{order['id']}/cancel"
+
+    forged = await client.post(cancel, data={"form_token": "forged"})
+    assert forged.status_code == 403
+    assert (await client.get(f"/api/consumer/orders/{order['id']}")).json()["data"]["status"] == "accepted"
+
+    done = await client.post(cancel, data={"form_token": form_token})
+    assert done.headers["location"] == f"/dashboard?notice=cancelled&order={order['number']}"
+    assert (await client.get(f"/api/consumer/orders/{order['id']}")).json()["data"]["status"] == "cancelled"
+    page = (await client.get(done.headers["location"])).text
+    assert f"Order {order['number']} is cancelled" in page
+    assert f'data-open-order="{order["number"]}"' not in page
+    assert (await client.get(f"/api/consumer/products/{tea['item_id']}")).json()["data"]["stock"] == 5
+
+
 @pytest.mark.parametrize("name", ["chart.umd.min.js", "dashboard.js", "dashboard.css"])
 async def test_static_files_are_served_from_the_package(client: httpx.AsyncClient, name: str) -> None:
     response = await client.get(f"/dashboard/static/{name}")

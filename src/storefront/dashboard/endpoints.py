@@ -39,6 +39,8 @@ _SECURITY_HEADERS = {
 }
 _NOTICES = {
     "retried": "Order {order} is queued for the ERP again.",
+    "cancelled": "Order {order} is cancelled; its units are back in stock and its sales order, if any, is voided.",
+    "order_not_cancellable": "Only an accepted or confirmed order can be cancelled.",
     "order_not_found": "That order does not exist.",
     "order_not_retryable": "Only a failed order can be retried; it may have been retried already.",
     "insufficient_stock": "The order's units are no longer in stock; it stays failed.",
@@ -138,13 +140,23 @@ async def dashboard(request: Request, notice: str | None = None, order: str | No
         ),
         form_token=session.form_token,
         notice=message.format(order=order or "") if message else None,
-        notice_is_error=notice != "retried",
+        notice_is_error=notice not in ("retried", "cancelled"),
         now=datetime.now(UTC),
     )
 
 
 @router.post("/orders/{order_id}/retry")
 async def retry_order(request: Request, order_id: str, form_token: FormToken = None) -> Response:
+    return await _order_action(request, order_id, form_token, "retried")
+
+
+@router.post("/orders/{order_id}/cancel")
+async def cancel_order(request: Request, order_id: str, form_token: FormToken = None) -> Response:
+    return await _order_action(request, order_id, form_token, "cancelled")
+
+
+async def _order_action(request: Request, order_id: str, form_token: str | None, done: str) -> Response:
+    """Retry or cancel an order from the page, through the same service as the operator API."""
     session = await _session(request)
     if session is None:
         return _redirect("/dashboard/login")
@@ -154,13 +166,13 @@ async def retry_order(request: Request, order_id: str, form_token: FormToken = N
     async with app.state.db.write_sessionmaker() as db_session:
         service = OrderService(db_session, app.state.settings.price_list, order_hooks(app))
         try:
-            order = await service.retry(order_id)
+            order = await (service.retry(order_id) if done == "retried" else service.cancel(order_id))
         except StorefrontError as exc:
             discard_after_commit(db_session)
             await db_session.rollback()
             return _redirect("/dashboard?" + urlencode({"notice": exc.code}))
         await commit(db_session)
-    return _redirect("/dashboard?" + urlencode({"notice": "retried", "order": order.number}))
+    return _redirect("/dashboard?" + urlencode({"notice": done, "order": order.number}))
 
 
 @router.get("/static/{name}")

@@ -24,6 +24,13 @@ class DashboardRepository:
         query = select(Event).order_by(Event.id.desc()).limit(limit)
         return (await self.session.execute(query)).scalars().all()
 
+    async def open_orders(self, limit: int) -> list[PushView]:
+        """The latest orders an operator may still cancel: accepted, or confirmed."""
+        repository = OrderRepository(self.session)
+        accepted, _ = await repository.list_with_pushes(OrderStatus.ACCEPTED, 0, limit)
+        confirmed, _ = await repository.list_with_pushes(OrderStatus.CONFIRMED, 0, limit)
+        return sorted([*accepted, *confirmed], key=lambda view: view.order.created_at, reverse=True)[:limit]
+
     async def failed_orders(self, limit: int) -> list[PushView]:
         views, _ = await OrderRepository(self.session).list_with_pushes(OrderStatus.FAILED, 0, limit)
         return views

@@ -15,6 +15,7 @@ from storefront.sync.schemas import SyncRunView
 SYNC_RUNS_SHOWN = 15
 EVENTS_SHOWN = 25
 FAILED_ORDERS_SHOWN = 20
+OPEN_ORDERS_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Overview:
     sync_runs: list[SyncRunRow]
     events: list[dict[str, Any]]
     failed_orders: list[PushView]
+    open_orders: list[PushView]
     figures: DatabaseFigures
     pools: list[PoolUse]
     hit_rates: dict[str, Any]
@@ -71,6 +73,7 @@ async def overview(database: Database, rates: CacheHitRates | None, erp: ErpClie
         runs = await repository.recent_sync_runs(SYNC_RUNS_SHOWN)
         events = await repository.latest_events(EVENTS_SHOWN)
         failed = await repository.failed_orders(FAILED_ORDERS_SHOWN)
+        open_orders = await repository.open_orders(OPEN_ORDERS_SHOWN)
     sync_runs = []
     for run in runs:
         view = SyncRunView.of(run)
@@ -101,6 +104,7 @@ async def overview(database: Database, rates: CacheHitRates | None, erp: ErpClie
             for event in events
         ],
         failed_orders=failed,
+        open_orders=open_orders,
         figures=await database_figures(database),
         pools=pool_use(database),
         hit_rates=rates.series(),

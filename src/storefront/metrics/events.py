@@ -9,7 +9,13 @@ from typing import Any
 from storefront.events import bus
 from storefront.events.models import Event
 from storefront.events.names import EventName
-from storefront.metrics.registry import PUSH_ATTEMPTS, SYNC_DURATION, SYNC_ITEMS, SYNC_RUNS
+from storefront.metrics.registry import (
+    ORDER_CANCELLATIONS,
+    PUSH_ATTEMPTS,
+    SYNC_DURATION,
+    SYNC_ITEMS,
+    SYNC_RUNS,
+)
 
 _ITEM_OUTCOMES = ("created", "updated", "unchanged", "deactivated", "failed")
 
@@ -37,6 +43,10 @@ async def count_event(event: Event) -> None:
         PUSH_ATTEMPTS.labels("succeeded").inc()
     elif event.name == EventName.ORDER_PUSH_FAILED:
         PUSH_ATTEMPTS.labels("failed").inc()
+    elif event.name == EventName.ORDER_CANCELLED:
+        ORDER_CANCELLATIONS.labels("cancelled").inc()
+    elif event.name == EventName.ORDER_VOID_COMPLETED:
+        ORDER_CANCELLATIONS.labels("voided").inc()
 
 
 def start_counting_events() -> None:

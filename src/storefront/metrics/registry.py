@@ -63,6 +63,11 @@ SYNC_ITEMS = Counter("storefront_sync_items_total", "ERP items processed by sync
 # Orders and their push to the ERP. Orders by status and the backlog are read from the
 # database at scrape time (storefront_orders, storefront_push_backlog...).
 ORDERS_PLACED = Counter("storefront_orders_placed_total", "Orders accepted.", ["channel"])
+ORDER_CANCELLATIONS = Counter(
+    "storefront_order_cancellations_total",
+    "Orders cancelled by an operator (`cancelled`), and their sales orders voided in the ERP (`voided`).",
+    ["step"],
+)
 PUSH_ATTEMPTS = Counter("storefront_push_attempts_total", "Order pushes attempted, by outcome.", ["outcome"])
 
 # ERP: `outcome` is ok / rate_limited / unavailable / auth_error / rejected / not_found.

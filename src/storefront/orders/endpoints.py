@@ -103,12 +103,7 @@ async def list_orders(
     request: Request,
     session: ReadSession,
     page: Annotated[Page, Depends(page_params)],
-    status: Annotated[
-        str | None,
-        Query(
-            pattern=f"^({OrderStatus.ACCEPTED}|{OrderStatus.CONFIRMED}|{OrderStatus.FAILED}|{OrderStatus.CANCELLED})$"
-        ),
-    ] = None,
+    status: Annotated[OrderStatus | None, Query(description="Only orders in this status.")] = None,
 ) -> Response:
     views, has_more = await _service(request, session).repository.list_with_pushes(
         status, page.skip, page.limit
@@ -120,4 +115,13 @@ async def list_orders(
 async def retry_order(request: Request, session: WriteSession, order_id: str) -> Response:
     with contention_is_unavailable():
         order = await _service(request, session).retry(order_id)
+    return success(order.to_dict())
+
+
+@tds_router.post(
+    "/orders/{order_id}/cancel", summary="Cancel an order; its sales order is voided in the ERP (operator)"
+)
+async def cancel_order(request: Request, session: WriteSession, order_id: str) -> Response:
+    with contention_is_unavailable():
+        order = await _service(request, session).cancel(order_id)
     return success(order.to_dict())

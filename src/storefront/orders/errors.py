@@ -33,6 +33,11 @@ class OrderNotRetryable(Conflict):
     message = "Only an order whose push failed can be retried."
 
 
+class OrderNotCancellable(Conflict):
+    code = "order_not_cancellable"
+    message = "Only an accepted or confirmed order can be cancelled."
+
+
 class OrderTooLarge(Unprocessable):
     code = "order_too_large"
     message = "The order is over the shop's limits per line, per order or in value; details name them."

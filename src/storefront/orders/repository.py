@@ -1,9 +1,10 @@
 """The SQL of orders, their lines and their pushes to the ERP."""
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -11,11 +12,56 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import PriceList
 from storefront.db.base import utcnow
-from storefront.orders.models import Order, OrderLine, OrderPush, PushStatus
+from storefront.orders.models import Order, OrderLine, OrderPush, OrderStatus, PushAction, PushStatus
 from storefront.orders.schemas import OrderLineView, OrderView, PushView
 
 
-def _order_view(order: Any, lines: Sequence[Any]) -> OrderView:
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    id: uuid.UUID
+    number: str
+    status: OrderStatus
+    customer_name: str
+    customer_email: str
+    customer_phone: str | None
+    notes: str | None
+    currency: str
+    total: Decimal
+    erp_salesorder_id: str | None
+    erp_salesorder_number: str | None
+    erp_contact_id: str | None
+    created_at: datetime
+    confirmed_at: datetime | None
+    failed_at: datetime | None
+    cancelled_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineRow:
+    order_id: uuid.UUID
+    line_no: int
+    product_id: uuid.UUID
+    erp_item_id: str
+    sku: str | None
+    name: str
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+
+
+_ORDER_FIELDS = tuple(field.name for field in fields(OrderRow))
+
+
+def _order_row(values: Mapping[Any, Any]) -> OrderRow:
+    columns = {name: values[name] for name in _ORDER_FIELDS}
+    return OrderRow(**{**columns, "status": OrderStatus(columns["status"])})
+
+
+def _line_row(values: Mapping[Any, Any]) -> OrderLineRow:
+    return OrderLineRow(**values)
+
+
+def _order_view(order: OrderRow, lines: Sequence[OrderLineRow]) -> OrderView:
     return OrderView(
         id=str(order.id),
         number=order.number,
@@ -44,6 +90,7 @@ def _order_view(order: Any, lines: Sequence[Any]) -> OrderView:
         created_at=order.created_at,
         confirmed_at=order.confirmed_at,
         failed_at=order.failed_at,
+        cancelled_at=order.cancelled_at,
     )
 
 
@@ -63,6 +110,7 @@ _ORDER_COLUMNS = (
     Order.created_at,
     Order.confirmed_at,
     Order.failed_at,
+    Order.cancelled_at,
 )
 _LINE_COLUMNS = (
     OrderLine.order_id,
@@ -97,26 +145,23 @@ class OrderRepository:
         await self.session.execute(insert(OrderPush), [push])
 
     async def get(self, order_id: uuid.UUID) -> OrderView | None:
-        order = (await self.session.execute(select(*_ORDER_COLUMNS).where(Order.id == order_id))).first()
+        order = await self.row(order_id)
         if order is None:
             return None
-        lines = (
-            await self.session.execute(
-                select(*_LINE_COLUMNS).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no)
-            )
-        ).all()
-        return _order_view(order, lines)
+        return _order_view(order, await self.lines(order_id))
 
-    async def row(self, order_id: uuid.UUID) -> Any:
-        return (await self.session.execute(select(*_ORDER_COLUMNS).where(Order.id == order_id))).first()
+    async def row(self, order_id: uuid.UUID) -> OrderRow | None:
+        row = (await self.session.execute(select(*_ORDER_COLUMNS).where(Order.id == order_id))).first()
+        return _order_row(row._mapping) if row is not None else None
 
-    async def get_for_update(self, order_id: uuid.UUID) -> Any:
+    async def get_for_update(self, order_id: uuid.UUID) -> OrderRow | None:
         query = select(*_ORDER_COLUMNS).where(Order.id == order_id).with_for_update()
-        return (await self.session.execute(query)).first()
+        row = (await self.session.execute(query)).first()
+        return _order_row(row._mapping) if row is not None else None
 
-    async def lines(self, order_id: uuid.UUID) -> Sequence[Any]:
+    async def lines(self, order_id: uuid.UUID) -> list[OrderLineRow]:
         query = select(*_LINE_COLUMNS).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no)
-        return (await self.session.execute(query)).all()
+        return [_line_row(row._mapping) for row in (await self.session.execute(query)).all()]
 
     async def erp_currency_id(self, order_id: uuid.UUID) -> str | None:
         """The ERP's id of the currency of the price list the order was priced from."""
@@ -136,11 +181,12 @@ class OrderRepository:
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def list_with_pushes(
-        self, status: str | None, skip: int, limit: int
+        self, status: OrderStatus | None, skip: int, limit: int
     ) -> tuple[list[PushView], bool]:
         query = select(
             *_ORDER_COLUMNS,
             OrderPush.status.label("push_status"),
+            OrderPush.action.label("push_action"),
             OrderPush.attempts,
             OrderPush.last_error,
             OrderPush.next_attempt_at,
@@ -152,7 +198,7 @@ class OrderRepository:
         has_more = len(rows) > limit
         rows = rows[:limit]
         ids = [row.id for row in rows]
-        lines_by_order: dict[uuid.UUID, list[Any]] = {order_id: [] for order_id in ids}
+        lines_by_order: dict[uuid.UUID, list[OrderLineRow]] = {order_id: [] for order_id in ids}
         if ids:
             line_rows = await self.session.execute(
                 select(*_LINE_COLUMNS)
@@ -160,11 +206,12 @@ class OrderRepository:
                 .order_by(OrderLine.order_id, OrderLine.line_no)
             )
             for line in line_rows.all():
-                lines_by_order[line.order_id].append(line)
+                lines_by_order[line.order_id].append(_line_row(line._mapping))
         views = [
             PushView(
-                order=_order_view(row, lines_by_order[row.id]),
+                order=_order_view(_order_row(row._mapping), lines_by_order[row.id]),
                 push_status=row.push_status,
+                push_action=row.push_action,
                 attempts=row.attempts,
                 last_error=row.last_error,
                 next_attempt_at=row.next_attempt_at,
@@ -184,6 +231,15 @@ class OrderRepository:
 class Claim:
     order_id: uuid.UUID
     attempts: int
+    action: PushAction = PushAction.CREATE
+
+
+@dataclass(frozen=True, slots=True)
+class PushRow:
+    status: PushStatus
+    action: PushAction
+    attempts: int
+    locked_until: datetime | None
 
 
 class PushRepository:
@@ -217,10 +273,52 @@ class PushRepository:
                 attempts=OrderPush.attempts + 1,
                 updated_at=now,
             )
-            .returning(OrderPush.order_id, OrderPush.attempts)
+            .returning(OrderPush.order_id, OrderPush.attempts, OrderPush.action)
             .execution_options(synchronize_session=False)
         )
-        return [Claim(order_id, attempts) for order_id, attempts in result.all()]
+        return [Claim(order_id, attempts, PushAction(action)) for order_id, attempts, action in result.all()]
+
+    async def get_for_update(self, order_id: uuid.UUID) -> PushRow | None:
+        query = (
+            select(OrderPush.status, OrderPush.action, OrderPush.attempts, OrderPush.locked_until)
+            .where(OrderPush.order_id == order_id)
+            .with_for_update()
+        )
+        row = (await self.session.execute(query)).first()
+        if row is None:
+            return None
+        return PushRow(PushStatus(row.status), PushAction(row.action), row.attempts, row.locked_until)
+
+    async def withdraw(self, order_id: uuid.UUID, now: datetime) -> None:
+        """The order was cancelled before anything reached the ERP: nothing is to be sent."""
+        await self.session.execute(
+            update(OrderPush)
+            .where(OrderPush.order_id == order_id)
+            .values(status=PushStatus.WITHDRAWN, locked_by=None, locked_until=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def void_after(self, order_id: uuid.UUID, due: datetime, now: datetime) -> None:
+        """The order was cancelled after its sales order may have been created: void it from `due` on.
+
+        Whoever holds the push loses it (its lease is taken over), so nothing it does after
+        counts; `due` is after the lease it held, so no create of it is still in flight.
+        """
+        await self.session.execute(
+            update(OrderPush)
+            .where(OrderPush.order_id == order_id)
+            .values(
+                status=PushStatus.PENDING,
+                action=PushAction.VOID,
+                attempts=0,
+                next_attempt_at=due,
+                locked_by=None,
+                locked_until=None,
+                last_error=None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
 
     async def requeue(self, order_id: uuid.UUID, now: datetime) -> None:
         """Pending again, due now, with a fresh attempt count (an operator's retry)."""

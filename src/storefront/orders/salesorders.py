@@ -9,6 +9,7 @@ tell yet, and the order waits rather than fail, since it may exist in Zoho.
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -72,7 +73,7 @@ class CreatedSalesOrder:
     status: str
 
 
-def salesorder_payload(order: OrderToPush, lines: list[LineToPush], contact_id: str) -> dict[str, Any]:
+def salesorder_payload(order: OrderToPush, lines: Sequence[LineToPush], contact_id: str) -> dict[str, Any]:
     """The create body: Zoho's create fields only (the currency follows the contact), numbers as numbers."""
     return {
         "customer_id": contact_id,
@@ -227,4 +228,14 @@ async def confirm_one(erp: SalesOrderWriter, salesorder_id: str) -> None:
         # Refused: perhaps because it is confirmed already (an answer lost before).
         current = await erp.get_salesorder(salesorder_id)
         if current is None or str(current.get("status") or "draft").lower() in UNCONFIRMED:
+            raise
+
+
+async def void_once(erp: SalesOrderWriter, salesorder_id: str) -> None:
+    """Void the sales order; a refusal is accepted when it is void already (or gone)."""
+    try:
+        await erp.void_salesorder(salesorder_id)
+    except REFUSALS:
+        current = await erp.get_salesorder(salesorder_id)
+        if current is not None and str(current.get("status") or "").lower() != "void":
             raise

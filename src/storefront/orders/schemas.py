@@ -112,6 +112,7 @@ class OrderView:
     created_at: datetime
     confirmed_at: datetime | None
     failed_at: datetime | None
+    cancelled_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +133,7 @@ class OrderView:
             "created_at": self.created_at,
             "confirmed_at": self.confirmed_at,
             "failed_at": self.failed_at,
+            "cancelled_at": self.cancelled_at,
         }
 
 
@@ -141,6 +143,7 @@ class PushView:
 
     order: OrderView
     push_status: str
+    push_action: str
     attempts: int
     last_error: str | None
     next_attempt_at: datetime
@@ -149,6 +152,7 @@ class PushView:
         data = self.order.to_dict()
         data["push"] = {
             "status": self.push_status,
+            "action": self.push_action,
             "attempts": self.attempts,
             "last_error": self.last_error,
             "next_attempt_at": self.next_attempt_at,

@@ -27,6 +27,7 @@ from storefront.metrics.registry import ORDERS_PLACED
 from storefront.orders.errors import (
     IdempotencyKeyReused,
     InsufficientStock,
+    OrderNotCancellable,
     OrderNotFound,
     OrderNotRetryable,
     OrderTooLarge,
@@ -34,7 +35,7 @@ from storefront.orders.errors import (
     UnsellableLines,
 )
 from storefront.orders.idempotency import IdempotencyKeys, KeyTaken, OfferedKey, RecordedKey, fingerprint
-from storefront.orders.models import OrderStatus
+from storefront.orders.models import OrderStatus, PushStatus
 from storefront.orders.placement import NewOrder, Placement, line_rows, order_row, place
 from storefront.orders.pricing import UNSELLABLE, Quote, QuotedLine
 from storefront.orders.repository import OrderRepository, PushRepository
@@ -345,6 +346,44 @@ class OrderService:
         record(self.session, EventName.ORDER_PUSH_FAILED, correlation_id=str(order_id), error=reason)
         _schedule(self.session, self.hooks, stock_changed=True, push_due=False)
         return True
+
+    async def cancel(self, order_id: str) -> OrderView:
+        """Cancel an accepted or confirmed order: its units are given back (once), and its push is
+        withdrawn before anything reached the ERP, or turned into the voiding of its sales order
+        (durable and retried like any push) once something may have. Cancelling a cancelled order
+        answers it as it is; a failed one cannot be cancelled (409)."""
+        order_uuid = parse_order_id(order_id)
+        order = await self.repository.get_for_update(order_uuid)
+        if order is None:
+            raise OrderNotFound(details={"order_id": order_id})
+        if order.status == OrderStatus.CANCELLED:
+            view = await self.repository.get(order_uuid)
+            assert view is not None
+            return view
+        if order.status not in (OrderStatus.ACCEPTED, OrderStatus.CONFIRMED):
+            raise OrderNotCancellable(details={"order_id": order_id, "status": order.status})
+        now = utcnow()
+        pushes = PushRepository(self.session)
+        push = await pushes.get_for_update(order_uuid)
+        assert push is not None, "every order has its push"
+        await release_order(self.session, order_uuid, now)
+        await self.repository.set_status(
+            order_uuid, order.status, status=OrderStatus.CANCELLED, cancelled_at=now, updated_at=now
+        )
+        reached_erp = (
+            order.erp_salesorder_id is not None or push.attempts > 0 or push.status == PushStatus.DONE
+        )
+        if reached_erp:
+            # A create still in flight holds the push until its lease ends: void after that.
+            due = max(now, push.locked_until) if push.locked_until is not None else now
+            await pushes.void_after(order_uuid, due, now)
+        else:
+            await pushes.withdraw(order_uuid, now)
+        record(self.session, EventName.ORDER_CANCELLED, correlation_id=order_id, void_in_erp=reached_erp)
+        _schedule(self.session, self.hooks, stock_changed=True, push_due=reached_erp)
+        view = await self.repository.get(order_uuid)
+        assert view is not None
+        return view
 
     async def retry(self, order_id: str) -> OrderView:
         """Put a failed order back in the queue, reserving its units again (409 if they are gone)."""

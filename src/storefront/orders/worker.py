@@ -35,7 +35,7 @@ from storefront.events.bus import record
 from storefront.events.names import EventName
 from storefront.logging import get_logger
 from storefront.orders.idempotency import purge_expired_keys
-from storefront.orders.models import OrderStatus, PushStatus
+from storefront.orders.models import OrderStatus, PushAction, PushStatus
 from storefront.orders.repository import Claim, OrderRepository, PushRepository
 from storefront.orders.salesorders import (
     REFUSALS,
@@ -46,10 +46,13 @@ from storefront.orders.salesorders import (
     confirm_all,
     create_once,
     created,
+    find_by_number,
     salesorder_payload,
+    void_once,
 )
 from storefront.orders.service import OrderHooks, OrderService, order_hooks
 from storefront.sync.component import settler
+from storefront.sync.settle import ReservationSettler
 
 log = get_logger(__name__)
 _PURGE_EVERY_SECONDS = 3600.0
@@ -83,6 +86,13 @@ class OrderPusher:
         self.hooks = hooks or OrderHooks()
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.contacts = Contacts(database, self.erp)
+        self.refresher = ReservationSettler(
+            database,
+            erp,
+            settings.settle_interval_seconds,
+            self.hooks.invalidate_catalog,
+            name_ar_field=settings.zoho_name_ar_field,
+        )
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_purge = 0.0
@@ -139,8 +149,12 @@ class OrderPusher:
         claims = await self._claim()
         if not claims:
             return 0
-        results = await asyncio.gather(*(self._create_safely(claim) for claim in claims))
-        await self._confirm_created([result for result in results if result is not None])
+        creates = [claim for claim in claims if claim.action == PushAction.CREATE]
+        voids = [claim for claim in claims if claim.action == PushAction.VOID]
+        results = await asyncio.gather(
+            *(self._create_safely(claim) for claim in creates), *(self._void_safely(claim) for claim in voids)
+        )
+        await self._confirm_created([result for result in results if isinstance(result, _Created)])
         return len(claims)
 
     async def _claim(self) -> list[Claim]:
@@ -170,6 +184,46 @@ class OrderPusher:
         except Exception as exc:
             await self._after_failure(claim, exc)
             return None
+
+    async def _void_safely(self, claim: Claim) -> None:
+        try:
+            await self._void(claim)
+        except Exception as exc:
+            await self._after_failure(claim, exc)
+
+    async def _void(self, claim: Claim) -> None:
+        """The order was cancelled after its sales order may have been created: void that one, if any."""
+        async with self.database.sessionmaker() as session:
+            orders = OrderRepository(session)
+            order = await orders.row(claim.order_id)
+            lines = await orders.lines(claim.order_id)
+        assert order is not None, "a push names an order that does not exist"
+        salesorder_id = order.erp_salesorder_id
+        if salesorder_id is None:
+            found = await find_by_number(
+                self.erp, order.number, self.settings.zoho_salesorder_lookup_max_pages
+            )
+            salesorder_id = str(found["salesorder_id"]) if found is not None else None
+        if salesorder_id is not None:
+            await void_once(self.erp, salesorder_id)
+        async with self.database.write_sessionmaker() as session:
+            if not await PushRepository(session).finish(
+                claim, self.worker_id, status=PushStatus.DONE, last_error=None
+            ):
+                log.warning("order_push_lease_lost", order_id=str(claim.order_id), worker_id=self.worker_id)
+                return
+            record(
+                session,
+                EventName.ORDER_VOID_COMPLETED,
+                correlation_id=str(claim.order_id),
+                erp_salesorder_id=salesorder_id,
+            )
+            await commit(session)
+        log.info("order_voided", order_id=str(claim.order_id), erp_salesorder_id=salesorder_id)
+        if salesorder_id is not None:
+            # Zoho gives the committed units back: show them as soon as it counts them.
+            with suppress(ErpError):
+                await self.refresher.refresh(sorted({line.erp_item_id for line in lines}))
 
     async def _create(self, claim: Claim) -> _Created | None:
         async with self.database.sessionmaker() as session:
@@ -299,11 +353,18 @@ class OrderPusher:
         async with self.database.write_sessionmaker() as session:
             pushes = PushRepository(session)
             if gives_up:
-                if await pushes.finish(claim, self.worker_id, status=PushStatus.FAILED, last_error=reason):
+                finished = await pushes.finish(
+                    claim, self.worker_id, status=PushStatus.FAILED, last_error=reason
+                )
+                if finished and claim.action == PushAction.CREATE:
                     await OrderService(session, self.settings.price_list, self.hooks).fail(
                         claim.order_id, reason
                     )
-                    log.warning("order_push_failed", order_id=str(claim.order_id), error=reason)
+                # A void given up on leaves the order cancelled: the operator sees why on the push.
+                if finished:
+                    log.warning(
+                        "order_push_failed", order_id=str(claim.order_id), action=claim.action, error=reason
+                    )
             else:
                 delay = backoff_seconds(
                     claim.attempts,

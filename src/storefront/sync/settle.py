@@ -80,6 +80,12 @@ class ReservationSettler:
             item_ids = list((await session.scalars(held)).all())
         if not item_ids:
             return 0
+        await self.refresh(item_ids)
+        log.info("reservations_settled", items=len(item_ids))
+        return len(item_ids)
+
+    async def refresh(self, item_ids: list[str]) -> None:
+        """Read these items from the ERP and write them, ending the reservations their figures settle."""
         read_at = utcnow()
         items = []
         for raw in await self.erp.get_item_details(item_ids):
@@ -92,5 +98,3 @@ class ReservationSettler:
             if self.invalidate_catalog is not None:
                 after_commit(session, self.invalidate_catalog)
             await commit(session)
-        log.info("reservations_settled", items=len(items))
-        return len(item_ids)
