@@ -9,7 +9,6 @@ cannot deadlock. None of these functions commit: the caller's transaction decide
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,7 +67,9 @@ def _minus_floor_zero(quantity: int) -> ColumnElement[int]:
     )
 
 
-async def _release_lines(session: AsyncSession, lines: Any, now: datetime) -> tuple[set[uuid.UUID], int]:
+async def _release_lines(
+    session: AsyncSession, lines: ColumnElement[bool], now: datetime
+) -> tuple[set[uuid.UUID], int]:
     """Mark the selected unreleased lines released and give their units back.
 
     Returns the orders touched and the number of lines released.

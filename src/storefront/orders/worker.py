@@ -36,7 +36,7 @@ from storefront.events.names import EventName
 from storefront.logging import get_logger
 from storefront.orders.idempotency import purge_expired_keys
 from storefront.orders.models import OrderStatus, PushAction, PushStatus
-from storefront.orders.repository import Claim, OrderRepository, PushRepository
+from storefront.orders.repository import Claim, OrderRepository, OrderRow, PushRepository
 from storefront.orders.salesorders import (
     REFUSALS,
     UNCONFIRMED,
@@ -262,7 +262,7 @@ class OrderPusher:
         await self._record_created(claim, salesorder)
         return _Created(claim, salesorder)
 
-    async def _contact_id(self, order: Any, currency_id: str | None) -> tuple[str, bool]:
+    async def _contact_id(self, order: OrderRow, currency_id: str | None) -> tuple[str, bool]:
         """The ERP contact of the order's shopper, and whether it came from what we remembered."""
         if order.erp_contact_id:
             return str(order.erp_contact_id), True
