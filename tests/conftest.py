@@ -30,10 +30,11 @@ async def clean_database(test_database: TestDatabase) -> AsyncIterator[TestDatab
 
 
 @pytest.fixture
-def make_settings(clean_database: TestDatabase) -> Callable[..., Settings]:
+def make_settings(clean_database: TestDatabase, tmp_path: Path) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "database_url": clean_database.url,
+            "data_dir": tmp_path / "data",
             "admin_token": ADMIN_TOKEN,
             "run_background_tasks": False,
             "log_json": True,

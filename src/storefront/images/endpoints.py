@@ -27,7 +27,10 @@ Width = Annotated[
         description=f"A width to scale the picture down to: one of {', '.join(map(str, VARIANT_WIDTHS))}.",
     ),
 ]
-_PICTURE: dict[int | str, dict[str, Any]] = {200: {"content": {"image/*": {}}, "description": "The picture (or the placeholder)."}, 304: {}}
+_PICTURE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/*": {}}, "description": "The picture (or the placeholder)."},
+    304: {},
+}
 
 
 async def _shown(request: Request, erp_item_id: str) -> ShownPicture:

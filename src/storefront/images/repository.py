@@ -139,6 +139,7 @@ async def shown_picture(session: AsyncSession, erp_item_id: str) -> ShownPicture
 
 
 async def picture_counts(session: AsyncSession, max_attempts: int) -> PictureCounts:
+    """Active products showing a picture and not; pictures waiting to be fetched; failing ones."""
     active = Product.is_active.is_(True)
     shown = and_(Product.erp_image_ref.is_not(None), Product.image_hash.is_not(None))
     row = (
@@ -187,3 +188,36 @@ async def image_failures(session: AsyncSession, limit: int) -> list[ImageFailure
         .limit(limit)
     )
     return [ImageFailureRow(*row) for row in (await session.execute(query)).all()]
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPicture:
+    """One product for the operator's product page."""
+
+    erp_item_id: str
+    name: str
+    sku: str | None
+    is_active: bool
+    stock: int
+    content_hash: str | None
+    erp_image_ref: str | None
+
+
+async def product_picture(session: AsyncSession, erp_item_id: str) -> ProductPicture | None:
+    row = (
+        await session.execute(
+            select(
+                Product.erp_item_id,
+                Product.name,
+                Product.sku,
+                Product.is_active,
+                Product.erp_actual_available_stock - Product.reserved_stock,
+                Product.image_hash,
+                Product.erp_image_ref,
+            ).where(Product.erp_item_id == erp_item_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    shown = row[5] if row[6] is not None else None
+    return ProductPicture(row[0], row[1], row[2], bool(row[3]), max(int(row[4]), 0), shown, row[6])
