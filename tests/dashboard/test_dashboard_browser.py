@@ -202,7 +202,9 @@ def test_operator_sees_the_sync_and_retries_a_failed_order_with_the_button(demo:
 
 def test_the_demo_shows_its_pictures_in_the_api_and_on_a_product_page(demo: Demo) -> None:
     def pictured() -> dict[str, Any] | None:
-        products = httpx.get(f"{demo.url}/api/consumer/products", params={"limit": 5}, timeout=5).json()["data"]
+        products = httpx.get(f"{demo.url}/api/consumer/products", params={"limit": 5}, timeout=5).json()[
+            "data"
+        ]
         with_picture = [p for p in products if len(p["image_url"].rsplit("/", 1)[-1]) == 64]
         return with_picture[0] if with_picture else None
 

@@ -25,7 +25,9 @@ from tests.support.s3_server import ACCESS_KEY, SECRET_KEY, S3Server, running_s3
 IMAGE_CALLS = "GET /items/{id}/image"
 
 
-def picture(color: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int] = (400, 300), kind: str = "PNG") -> bytes:
+def picture(
+    color: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int] = (400, 300), kind: str = "PNG"
+) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, color).save(out, format=kind)
     return out.getvalue()
@@ -75,7 +77,9 @@ class PictureShop:
                 await self.emulator.control.set_image(item["item_id"], content, "image/png", webhooks=False)
         return items
 
-    async def add_item(self, name: str, *, picture_bytes: bytes | None = None, **extra: Any) -> dict[str, Any]:
+    async def add_item(
+        self, name: str, *, picture_bytes: bytes | None = None, **extra: Any
+    ) -> dict[str, Any]:
         pictures = {name: picture_bytes} if picture_bytes is not None else None
         return (await self.add_items([name], pictures=pictures, **extra))[0]
 

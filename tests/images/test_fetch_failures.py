@@ -48,7 +48,7 @@ async def test_an_oversized_picture_is_refused_without_reading_it_all(
 ) -> None:
     pictures.fetcher.settings = picture_settings.model_copy(update={"image_max_bytes": 2048})
     noisy = picture(size=(600, 600), kind="BMP")
-    item = await pictures.add_item("Huge Picture", picture_bytes=noisy)
+    await pictures.add_item("Huge Picture", picture_bytes=noisy)
     await pictures.sync()
     assert (await pictures.fetch()).outcomes == {"refused": 1}
     assert "larger than 2048 bytes" in await _failures(pictures)

@@ -86,14 +86,18 @@ async def test_an_unchanged_picture_is_not_fetched_again(pictures: PictureShop) 
 async def test_a_full_sync_fetches_exactly_the_changed_pictures(pictures: PictureShop) -> None:
     """The 100,000-item case at a smaller scale: 10% of the pictures changed, 10% of the calls."""
     names = [f"Item {n:03d}" for n in range(100)]
-    items = await pictures.add_items(names, pictures={name: picture((n, 80, 160)) for n, name in enumerate(names)})
+    items = await pictures.add_items(
+        names, pictures={name: picture((n, 80, 160)) for n, name in enumerate(names)}
+    )
     await pictures.sync()
     await pictures.fetch()
     assert await pictures.image_calls() == 100
 
     changed = items[::10]
     for n, item in enumerate(changed):
-        await pictures.emulator.control.set_image(item["item_id"], picture((n, 250, 20)), "image/png", webhooks=False)
+        await pictures.emulator.control.set_image(
+            item["item_id"], picture((n, 250, 20)), "image/png", webhooks=False
+        )
     await pictures.sync("full")
     done = await pictures.fetch()
     assert done.outcomes == {"stored": 10}

@@ -31,7 +31,9 @@ async def test_etag_answers_304_and_a_variant_is_made_once(pictures: PictureShop
     assert Image.open(io.BytesIO(small.content)).size == (320, 240)
     assert small.headers["etag"] == f'"{content_hash(red)}-w320"'
     assert await pictures.app.state.image_store.get(key) == small.content
-    cached = await pictures.http.get(path, params={"w": 320}, headers={"If-None-Match": small.headers["etag"]})
+    cached = await pictures.http.get(
+        path, params={"w": 320}, headers={"If-None-Match": small.headers["etag"]}
+    )
     assert cached.status_code == 304
 
     refused = await pictures.http.get(path, params={"w": 333})
@@ -48,7 +50,11 @@ async def test_a_product_without_a_picture_serves_the_placeholder(pictures: Pict
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(answer.content)).format == "PNG"
-    assert (await pictures.http.get(f"/product-images/{item['item_id']}", headers={"If-None-Match": answer.headers["etag"]})).status_code == 304
+    assert (
+        await pictures.http.get(
+            f"/product-images/{item['item_id']}", headers={"If-None-Match": answer.headers["etag"]}
+        )
+    ).status_code == 304
     small = await pictures.http.get(f"/product-images/{item['item_id']}", params={"w": 160})
     assert Image.open(io.BytesIO(small.content)).size == (160, 160)
     unknown = await pictures.http.get("/product-images/4815999")

@@ -83,7 +83,10 @@ async def push(app: Any) -> None:
 
 
 def actual_at(emulator: EmulatorHandle, item_id: str) -> dict[str, int]:
-    return {row["location_id"]: int(row["actual_available_stock"]) for row in emulator.state.items.locations_of(item_id)}
+    return {
+        row["location_id"]: int(row["actual_available_stock"])
+        for row in emulator.state.items.locations_of(item_id)
+    }
 
 
 async def test_only_the_counted_location_is_sold_and_the_sales_order_names_it(
@@ -128,7 +131,9 @@ async def test_an_order_over_two_counted_locations_is_split_between_them(
     await http.aclose()
 
 
-async def test_with_every_location_counted_nothing_changes(shop_counting: Shop, emulator: EmulatorHandle) -> None:
+async def test_with_every_location_counted_nothing_changes(
+    shop_counting: Shop, emulator: EmulatorHandle
+) -> None:
     item = await stocked(emulator, baghdad=3, basra=7)
     http, app = await shop_counting("all")
     await full_sync(http)
@@ -137,8 +142,12 @@ async def test_with_every_location_counted_nothing_changes(shop_counting: Shop, 
     assert (await http.post(ORDERS, json=order_body((item["item_id"], 2)))).status_code == 201
     await push(app)
     [salesorder] = await emulator.control.salesorders()
-    assert all("location_id" not in line or line["location_id"] == BAGHDAD for line in salesorder["line_items"])
-    requests = [r for r in await emulator.control.requests() if r["path"] == "/salesorders" and r["method"] == "POST"]
+    assert all(
+        "location_id" not in line or line["location_id"] == BAGHDAD for line in salesorder["line_items"]
+    )
+    requests = [
+        r for r in await emulator.control.requests() if r["path"] == "/salesorders" and r["method"] == "POST"
+    ]
     assert "location_id" not in requests[-1]["json"]
     await http.aclose()
 
