@@ -129,7 +129,9 @@ async def main(products: int, runs: int) -> None:
 
             async def call(filters: ProductFilters = filters, skip: int = skip) -> None:
                 async with database.sessionmaker() as session:
-                    await CatalogRepository(session, "consumer_iqd").list_products(filters, skip, 50)
+                    await CatalogRepository(session, "consumer_iqd", "http://127.0.0.1:8000").list_products(
+                        filters, skip, 50
+                    )
 
             median, p95 = await timed(runs, call)
             print(f"{label:34} {median:10.2f} {p95:8.2f}")

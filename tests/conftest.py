@@ -30,12 +30,13 @@ async def clean_database(test_database: TestDatabase) -> AsyncIterator[TestDatab
 
 
 @pytest.fixture
-def make_settings(clean_database: TestDatabase) -> Callable[..., Settings]:
+def make_settings(clean_database: TestDatabase, tmp_path: Path) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "database_url": clean_database.url,
             # The tests choose the built-in emulator; a test that talks to its own sets ERP=zoho.
             "erp": "emulator",
+            "data_dir": tmp_path / "data",
             "admin_token": ADMIN_TOKEN,
             "run_background_tasks": False,
             "log_json": True,

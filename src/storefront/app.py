@@ -17,6 +17,9 @@ from storefront.db.engine import create_database
 from storefront.erp.runtime import open_erp
 from storefront.events.endpoints import router as events_router
 from storefront.health.endpoints import router as health_router
+from storefront.images.endpoints import router as images_router
+from storefront.images.serving import PictureServer
+from storefront.images.storage import open_image_store
 from storefront.logging import configure_logging
 from storefront.metrics.collectors import instrument_pools
 from storefront.metrics.endpoints import router as metrics_router
@@ -52,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.erp = app.state.erp_runtime.client
         app.state.cache = Cache.from_settings(settings)
         app.state.rate_limits = RateLimits.from_settings(settings)
+        app.state.image_store = open_image_store(settings)
+        app.state.picture_server = PictureServer(app.state.image_store)
         operator = None
         if settings.operator_port is not None:
             operator = OperatorListener(app, settings.operator_host, settings.operator_port)
@@ -61,7 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.cache_hit_rates = CacheHitRates()
         app.state.cache_hit_rates.start()
         order_pusher = start_order_pusher(app, settings)
-        app.state.sync = SyncComponent.start(app.state.db, app.state.erp, settings, app.state.cache)
+        app.state.sync = SyncComponent.start(
+            app.state.db, app.state.erp, settings, app.state.cache, app.state.image_store
+        )
         try:
             yield
         finally:
@@ -70,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if order_pusher is not None:
                 await order_pusher.stop()
             await app.state.sync.aclose()
+            await app.state.image_store.aclose()
             await app.state.cache.close()
             await app.state.rate_limits.close()
             await app.state.erp_runtime.aclose()
@@ -102,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sync_tds_router, prefix="/api/tds")
     app.include_router(events_router, prefix="/api/tds")
     app.include_router(bff_router, prefix=BFF_MOBILE_PREFIX)
+    app.include_router(images_router)
     app.include_router(metrics_router)
     app.include_router(operator_router)
     app.include_router(dashboard_router)

@@ -92,6 +92,11 @@ def refuse_unsafe_settings(settings: Settings) -> None:
             "make one with `openssl rand -hex 32`",
             param_hint="STOREFRONT_ADMIN_TOKEN",
         )
+    if "public_base_url" not in settings.model_fields_set:
+        console.print(
+            "[yellow]Warning:[/yellow] STOREFRONT_PUBLIC_BASE_URL is not set: product picture URLs "
+            f"point at {settings.public_base_url}; set it to the address shoppers reach this service at"
+        )
     if settings.zoho_webhook_allow_unsigned:
         console.print(
             "[yellow]Warning:[/yellow] STOREFRONT_ZOHO_WEBHOOK_ALLOW_UNSIGNED=true: "

@@ -1,6 +1,8 @@
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -121,6 +123,8 @@ class Settings(BaseSettings):
     zoho_settle_budget_share: float = Field(default=0.9, gt=0, le=1)
     zoho_webhook_budget_share: float = Field(default=0.8, gt=0, le=1)
     zoho_sync_budget_share: float = Field(default=0.7, gt=0, le=1)
+    # Product pictures come last: they wait behind syncs, webhooks and order pushes.
+    zoho_image_budget_share: float = Field(default=0.5, gt=0, le=1)
     # Syncs and webhooks stop when less than this share of the daily quota is left: the rest is
     # kept for order pushes.
     zoho_daily_reserve_share: float = Field(default=0.1, ge=0, lt=1)
@@ -166,11 +170,53 @@ class Settings(BaseSettings):
     settle_interval_seconds: float = Field(default=10.0, gt=0)
     run_background_tasks: bool = True
 
+    # Where absolute URLs the service hands out (product pictures) point: never the Host header.
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Stock locations that count toward sellable stock: Zoho location ids or names, separated by
+    # commas; "all" counts the organisation-wide figures (docs/sync.md).
+    stock_locations: str = "all"
+    # Files the service keeps (product pictures, with the local image storage).
+    data_dir: Path = Path("./storefront-data")
+    # Product pictures (docs/images.md): where they are stored, how large one may be, how the
+    # background fetcher paces and retries itself.
+    image_storage: Literal["local", "s3"] = "local"
+    image_s3_bucket: str | None = None
+    image_s3_endpoint_url: str | None = None
+    image_s3_region: str = "us-east-1"
+    image_s3_access_key_id: str | None = None
+    image_s3_secret_access_key: SecretStr | None = None
+    image_s3_prefix: str = "storefront-images/"
+    image_max_bytes: int = Field(default=7 * 1024 * 1024, ge=1024)
+    image_max_pixels: int = Field(default=40_000_000, ge=1)
+    image_fetch_interval_seconds: float = Field(default=30.0, gt=0)
+    image_fetch_max_attempts: int = Field(default=8, ge=1)
+    image_fetch_backoff_base_seconds: float = Field(default=60.0, ge=0)
+    image_fetch_backoff_cap_seconds: float = Field(default=21600.0, ge=0)
+
     log_level: str = "INFO"
     log_json: bool | None = None
     # Database driver loggers (sqlalchemy.engine, asyncpg, aiosqlite) log statements and their
     # parameters, customer details included: they stay at WARNING unless this names a level.
     log_database_level: str = "WARNING"
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _absolute_base(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError("must be an absolute http(s) URL without query or fragment")
+        return value.strip().rstrip("/")
+
+    @field_validator("image_s3_secret_access_key", mode="before")
+    @classmethod
+    def _blank_s3_secret_is_unset(cls, value: Any) -> Any:
+        return blank_is_unset(value)
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> "Settings":
+        if self.image_storage == "s3" and not self.image_s3_bucket:
+            raise ValueError("STOREFRONT_IMAGE_STORAGE=s3 needs STOREFRONT_IMAGE_S3_BUCKET")
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -219,6 +265,14 @@ class Settings(BaseSettings):
             if not value.strip()
         ]
         return f"STOREFRONT_ERP=zoho needs {', '.join(missing)}" if missing else None
+
+    @property
+    def counted_locations(self) -> tuple[str, ...] | None:
+        """The stock locations named (ids or names), or None when every location counts."""
+        names = tuple(part.strip() for part in self.stock_locations.split(",") if part.strip())
+        if not names or (len(names) == 1 and names[0].casefold() == "all"):
+            return None
+        return names
 
     @property
     def is_sqlite(self) -> bool:

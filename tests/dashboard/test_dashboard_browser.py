@@ -1,6 +1,7 @@
 """End to end in headless Chromium: a running demo, the dashboard, a failed order retried with the button."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -195,5 +196,37 @@ def test_operator_sees_the_sync_and_retries_a_failed_order_with_the_button(demo:
             for screenshot in SCREENSHOTS:
                 screenshot.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(screenshot), full_page=True)
+        finally:
+            browser.close()
+
+
+def test_the_demo_shows_its_pictures_in_the_api_and_on_a_product_page(demo: Demo) -> None:
+    def pictured() -> dict[str, Any] | None:
+        products = httpx.get(f"{demo.url}/api/consumer/products", params={"limit": 5}, timeout=5).json()[
+            "data"
+        ]
+        with_picture = [p for p in products if len(p["image_url"].rsplit("/", 1)[-1]) == 64]
+        return with_picture[0] if with_picture else None
+
+    product = wait_for("the demo's pictures to be fetched", pictured, timeout=60)
+    assert product["image_url"].startswith(f"{demo.url}/product-images/{product['erp_item_id']}/")
+    served = httpx.get(product["image_url"], timeout=5)
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/jpeg"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(f"{demo.url}/dashboard/login")
+            page.fill("#token", ADMIN_TOKEN)
+            page.click("button[type=submit]")
+            expect(page).to_have_url(f"{demo.url}/dashboard")
+            expect(page.locator("#pictures")).to_contain_text("active products show a picture")
+            page.goto(f"{demo.url}/dashboard/products/{product['erp_item_id']}")
+            picture = page.locator("#product-picture")
+            expect(picture).to_be_visible()
+            expect(picture).to_have_attribute("src", re.compile(product["image_url"].rsplit("/", 1)[-1]))
+            picture.evaluate("img => img.decode()")
+            assert picture.evaluate("img => img.complete && img.naturalWidth") == 240
         finally:
             browser.close()

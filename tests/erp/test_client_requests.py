@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from storefront.erp.emulator.catalogs import PRIMARY_LOCATION_ID
 from storefront.erp.emulator.contract import BOOL, INT, NUM, operation_for, violations
 from storefront.erp.errors import ErpRejected
 from storefront.erp.zoho import ZohoClient
@@ -47,7 +48,9 @@ async def _listing(client: ZohoClient, since: datetime | None = None) -> None:
         pass
 
 
-def _payload(scene: Scene, number: str = "SF-261120-TEST") -> dict[str, Any]:
+def _payload(
+    scene: Scene, number: str = "SF-261120-TEST", counted_stock: dict[str, dict[str, int]] | None = None
+) -> dict[str, Any]:
     """The sales order the order push builds, for a two-unit order of the scene's item."""
     order = SimpleNamespace(
         created_at=datetime(2026, 11, 20, tzinfo=UTC),
@@ -58,7 +61,7 @@ def _payload(scene: Scene, number: str = "SF-261120-TEST") -> dict[str, Any]:
         notes="Ring twice",
     )
     line = SimpleNamespace(erp_item_id=scene.item_id, name="Tea", unit_price=Decimal("1500.00"), quantity=2)
-    return salesorder_payload(order, [line], scene.customer_id)
+    return salesorder_payload(order, [line], scene.customer_id, counted_stock)
 
 
 CLIENT_CALLS = (
@@ -80,6 +83,14 @@ CLIENT_CALLS = (
         ),
     ),
     ClientCall("create_salesorder", lambda client, scene: client.create_salesorder(_payload(scene))),
+    ClientCall(
+        "create_salesorder_at_a_location",
+        lambda client, scene: client.create_salesorder(
+            _payload(scene, "SF-261120-LOCATED", {scene.item_id: {PRIMARY_LOCATION_ID: 5}})
+        ),
+    ),
+    ClientCall("get_item_image", lambda client, scene: client.get_item_image(scene.item_id, 1_000_000)),
+    ClientCall("list_locations", lambda client, _: client.list_locations()),
     ClientCall("get_salesorder", lambda client, scene: client.get_salesorder(scene.salesorder_id)),
     ClientCall("list_salesorders", lambda client, _: client.list_salesorders(2)),
     ClientCall(

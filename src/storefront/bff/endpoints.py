@@ -32,7 +32,11 @@ SEARCH = CachedRoute(
 
 
 def mobile_screens(request: Request, session: ReadSession) -> MobileScreens:
-    catalog = CatalogService(CatalogRepository(session, request.app.state.settings.price_list))
+    catalog = CatalogService(
+        CatalogRepository(
+            session, request.app.state.settings.price_list, request.app.state.settings.public_base_url
+        )
+    )
     return MobileScreens(catalog, SyncRunRepository(session))
 
 

@@ -29,7 +29,11 @@ CATEGORIES = CachedRoute("consumer:categories", ttl_seconds=600, namespaces=(CAT
 
 
 def catalog_service(request: Request, session: ReadSession) -> CatalogService:
-    return CatalogService(CatalogRepository(session, request.app.state.settings.price_list))
+    return CatalogService(
+        CatalogRepository(
+            session, request.app.state.settings.price_list, request.app.state.settings.public_base_url
+        )
+    )
 
 
 Catalog = Annotated[CatalogService, Depends(catalog_service)]

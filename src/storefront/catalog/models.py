@@ -39,12 +39,21 @@ class Product(Base):
     name_ar: Mapped[str | None] = mapped_column(String(512))
     description: Mapped[str | None] = mapped_column(Text)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"))
-    image_url: Mapped[str | None] = mapped_column(String(1024))
+    # The ERP's picture (its document id and name: erp.items.image_ref), and the picture stored
+    # for it: the reference it was fetched for, the hash of its bytes (its content address) and
+    # its file type. The fetcher works on the products whose two references differ.
+    erp_image_ref: Mapped[str | None] = mapped_column(String(1024))
+    image_ref: Mapped[str | None] = mapped_column(String(1024))
+    image_hash: Mapped[str | None] = mapped_column(String(64))
+    image_type: Mapped[str | None] = mapped_column(String(8))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     erp_stock_on_hand: Mapped[int] = mapped_column(Integer, default=0)
     erp_available_stock: Mapped[int] = mapped_column(Integer, default=0)
     erp_actual_available_stock: Mapped[int] = mapped_column(Integer, default=0)
     reserved_stock: Mapped[int] = mapped_column(Integer, default=0)
+    # Actual available units per counted stock location (JSON, erp.locations.encode_stock) when
+    # STOREFRONT_STOCK_LOCATIONS names some; NULL when every location counts.
+    erp_location_stock: Mapped[str | None] = mapped_column(Text)
     # The price on the consumer price list (STOREFRONT_PRICE_LIST), mirrored from product_prices
     # by the catalog writer so the listing indexes can hold only priced products.
     consumer_price: Mapped[Decimal | None]
@@ -77,6 +86,12 @@ class Product(Base):
             sqlite_where=text("is_listed = 1"),
         ),
         Index("ix_products_sku", "sku"),
+        Index(
+            "ix_products_image_due",
+            "id",
+            postgresql_where=text("erp_image_ref IS DISTINCT FROM image_ref"),
+            sqlite_where=text("erp_image_ref IS NOT image_ref"),
+        ),
         # Free space in each page, so a stock update is a HOT update that touches no index.
         {"postgresql_with": {"fillfactor": 45}},
     )

@@ -12,6 +12,7 @@ from storefront.catalog.models import SELLABLE, Category, PriceList, Product
 from storefront.catalog.ranking import MAX_RESULTS, ranked_product_ids
 from storefront.catalog.schemas import CategoryView, ProductFilters, ProductView
 from storefront.catalog.search import SearchQuery
+from storefront.images.urls import image_url
 
 # Matches the partial listing indexes' predicate, so the planner uses them.
 IS_LISTED = Product.is_listed
@@ -35,7 +36,8 @@ def _priced_products() -> Select[*tuple[Any, ...]]:
             Product.consumer_price.label("price"),
             currency.label("currency"),
             SELLABLE.label("stock"),
-            Product.image_url,
+            Product.erp_image_ref,
+            Product.image_hash,
             Product.updated_at,
         )
         .outerjoin(Category, Category.id == Product.category_id)
@@ -70,8 +72,10 @@ _CATEGORY_ID = select(Category.id).where(func.lower(Category.name) == bindparam(
 _PRODUCTS_BY_ID = _priced_products().where(Product.id.in_(bindparam("ids", expanding=True)))
 
 
-def _to_view(row: Row[Any]) -> ProductView:
+def _to_view(row: Row[Any], base_url: str) -> ProductView:
+    """The product as shoppers see it; its picture's URL from the row alone (no query of its own)."""
     m = row._mapping
+    shown = m["image_hash"] if m["erp_image_ref"] is not None else None
     return ProductView(
         id=str(m["id"]),
         erp_item_id=m["erp_item_id"],
@@ -83,15 +87,17 @@ def _to_view(row: Row[Any]) -> ProductView:
         price=m["price"],
         currency=m["currency"],
         stock=max(int(m["stock"]), 0),
-        image_url=m["image_url"],
+        image_url=image_url(base_url, m["erp_item_id"], shown),
         updated_at=m["updated_at"],
     )
 
 
 class CatalogRepository:
-    def __init__(self, session: AsyncSession, price_list_code: str) -> None:
+    def __init__(self, session: AsyncSession, price_list_code: str, public_base_url: str) -> None:
         self.session = session
         self.price_list_code = price_list_code
+        # Product pictures' URLs start with it (STOREFRONT_PUBLIC_BASE_URL), never with the Host header.
+        self.public_base_url = public_base_url
 
     async def _execute(self, query: Executable, params: dict[str, Any] | None = None) -> Result[Any]:
         """On the session's Core connection: these reads need no ORM, whose execute costs about a
@@ -115,7 +121,7 @@ class CatalogRepository:
         if category_id is not None:
             params["category_id"] = category_id
         rows = (await self._execute(_listing_query(category_id is not None), params)).all()
-        return [_to_view(row) for row in rows[:limit]], len(rows) > limit
+        return [_to_view(row, self.public_base_url) for row in rows[:limit]], len(rows) > limit
 
     async def _search(
         self, text: str, category_id: int | None, skip: int, limit: int
@@ -131,7 +137,7 @@ class CatalogRepository:
         if not page:
             return [], False
         rows = (await self._execute(_PRODUCTS_BY_ID, {"ids": page})).all()
-        by_id = {row.id: _to_view(row) for row in rows}
+        by_id = {row.id: _to_view(row, self.public_base_url) for row in rows}
         return [by_id[product_id] for product_id in page if product_id in by_id], len(ranked) > skip + limit
 
     async def get_product(self, ref: str) -> ProductView | None:
@@ -142,7 +148,7 @@ class CatalogRepository:
         except ValueError:
             query = query.where(Product.erp_item_id == ref)
         row = (await self._execute(query)).first()
-        return _to_view(row) if row is not None else None
+        return _to_view(row, self.public_base_url) if row is not None else None
 
     async def list_categories(self) -> list[CategoryView]:
         query = (
@@ -167,7 +173,7 @@ class CatalogRepository:
             .order_by(Product.name, Product.id)
             .limit(limit)
         )
-        return [_to_view(row) for row in (await self._execute(query)).all()]
+        return [_to_view(row, self.public_base_url) for row in (await self._execute(query)).all()]
 
     async def recently_changed(self, limit: int) -> list[ProductView]:
         """Listed products the ERP changed last (new or restocked items come first)."""
@@ -177,7 +183,7 @@ class CatalogRepository:
             .order_by(Product.erp_modified_at.desc().nulls_last(), Product.id)
             .limit(limit)
         )
-        return [_to_view(row) for row in (await self._execute(query)).all()]
+        return [_to_view(row, self.public_base_url) for row in (await self._execute(query)).all()]
 
     async def category_exists(self, name: str) -> bool:
         query = select(Category.id).where(func.lower(Category.name) == name.lower()).limit(1)

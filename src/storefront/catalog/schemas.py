@@ -25,7 +25,8 @@ class ProductView:
     price: Decimal
     currency: str
     stock: int
-    image_url: str | None
+    # Absolute; carries the picture's content hash, or points at the placeholder when it has none.
+    image_url: str
     updated_at: datetime
 
     @property

@@ -27,19 +27,21 @@ _COMPARED = (
     "name_ar",
     "description",
     "category_id",
-    "image_url",
+    "erp_image_ref",
     "is_active",
     "erp_stock_on_hand",
     "erp_available_stock",
     "erp_actual_available_stock",
+    "erp_location_stock",
     "erp_modified_at",
 )
 # The columns a product takes from its ERP item.
 _PRODUCT_COLUMNS = ("erp_item_id", *_COMPARED)
 _PG_STAGING = (
     "erp_item_id varchar, sku varchar, name varchar, name_ar varchar, description text, category_id bigint, "
-    "image_url varchar, is_active boolean, erp_stock_on_hand integer, erp_available_stock integer, "
-    "erp_actual_available_stock integer, erp_modified_at timestamptz, consumer_price text"
+    "erp_image_ref varchar, is_active boolean, erp_stock_on_hand integer, erp_available_stock integer, "
+    "erp_actual_available_stock integer, erp_location_stock text, erp_modified_at timestamptz, "
+    "consumer_price text"
 )
 
 
@@ -183,11 +185,12 @@ def _product_values(item: ErpItem, category_ids: Mapping[str, int]) -> tuple[Any
         item.name_ar,
         item.description,
         category_ids.get(item.category_name) if item.category_name else None,
-        item.image_url,
+        item.image_ref,
         item.is_active,
         item.stock_on_hand,
         item.available_stock,
         item.actual_available_stock,
+        item.location_stock,
         item.modified_at,
     )
 

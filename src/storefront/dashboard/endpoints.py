@@ -14,6 +14,8 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from storefront.dashboard.service import overview
 from storefront.dashboard.session import DashboardSession, DashboardSessions
 from storefront.db.session import commit, discard_after_commit
+from storefront.images.repository import product_picture
+from storefront.images.urls import image_path
 from storefront.orders.service import OrderService, order_hooks
 from storefront.web.auth import check_admin_token
 from storefront.web.edge import EdgeRoute
@@ -137,11 +139,31 @@ async def dashboard(request: Request, notice: str | None = None, order: str | No
             request.app.state.db,
             getattr(request.app.state, "cache_hit_rates", None),
             getattr(request.app.state, "erp", None),
+            image_max_attempts=request.app.state.settings.image_fetch_max_attempts,
         ),
         form_token=session.form_token,
         notice=message.format(order=order or "") if message else None,
         notice_is_error=notice not in ("retried", "cancelled"),
         now=datetime.now(UTC),
+    )
+
+
+@router.get("/products/{erp_item_id}")
+async def product_page(request: Request, erp_item_id: str) -> Response:
+    """One product with its picture, as the shoppers' app shows it (same-origin, so the page's
+    Content-Security-Policy lets it load)."""
+    session = await _session(request)
+    if session is None:
+        return _redirect("/dashboard/login")
+    async with request.app.state.db.sessionmaker() as db_session:
+        product = await product_picture(db_session, erp_item_id)
+    if product is None:
+        return _page("product.html", status_code=404, product=None, form_token=session.form_token)
+    return _page(
+        "product.html",
+        product=product,
+        picture=image_path(product.erp_item_id, product.content_hash),
+        form_token=session.form_token,
     )
 
 

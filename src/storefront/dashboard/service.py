@@ -8,6 +8,13 @@ from storefront.dashboard.rates import CacheHitRates
 from storefront.dashboard.repository import DashboardRepository
 from storefront.db.engine import Database
 from storefront.erp.client import ErpClient
+from storefront.images.repository import (
+    ImageFailureRow,
+    PictureCounts,
+    image_failures,
+    picture_counts,
+    products_without_picture,
+)
 from storefront.metrics.collectors import DatabaseFigures, PoolUse, database_figures, pool_use
 from storefront.orders.schemas import PushView
 from storefront.sync.schemas import SyncRunView
@@ -16,6 +23,7 @@ SYNC_RUNS_SHOWN = 15
 EVENTS_SHOWN = 25
 FAILED_ORDERS_SHOWN = 20
 OPEN_ORDERS_SHOWN = 20
+PICTURE_ROWS_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,15 @@ class ErpStatus:
 
 
 @dataclass(frozen=True)
+class Pictures:
+    """Product pictures: how many products show one, which do not, which failed to be fetched."""
+
+    counts: PictureCounts
+    without: list[tuple[str, str]]
+    failures: list[ImageFailureRow]
+
+
+@dataclass(frozen=True)
 class Overview:
     sync_runs: list[SyncRunRow]
     events: list[dict[str, Any]]
@@ -53,6 +70,7 @@ class Overview:
     hit_rates: dict[str, Any]
     overall_hit_rates: dict[str, float | None]
     erp: ErpStatus
+    pictures: Pictures
 
 
 async def erp_status(erp: ErpClient | None) -> ErpStatus:
@@ -67,13 +85,24 @@ async def erp_status(erp: ErpClient | None) -> ErpStatus:
     )
 
 
-async def overview(database: Database, rates: CacheHitRates | None, erp: ErpClient | None = None) -> Overview:
+async def overview(
+    database: Database,
+    rates: CacheHitRates | None,
+    erp: ErpClient | None = None,
+    *,
+    image_max_attempts: int = 1,
+) -> Overview:
     async with database.sessionmaker() as session:
         repository = DashboardRepository(session)
         runs = await repository.recent_sync_runs(SYNC_RUNS_SHOWN)
         events = await repository.latest_events(EVENTS_SHOWN)
         failed = await repository.failed_orders(FAILED_ORDERS_SHOWN)
         open_orders = await repository.open_orders(OPEN_ORDERS_SHOWN)
+        pictures = Pictures(
+            await picture_counts(session, image_max_attempts),
+            list(await products_without_picture(session, PICTURE_ROWS_SHOWN)),
+            await image_failures(session, PICTURE_ROWS_SHOWN),
+        )
     sync_runs = []
     for run in runs:
         view = SyncRunView.of(run)
@@ -110,4 +139,5 @@ async def overview(database: Database, rates: CacheHitRates | None, erp: ErpClie
         hit_rates=rates.series(),
         overall_hit_rates=rates.overall(),
         erp=await erp_status(erp),
+        pictures=pictures,
     )

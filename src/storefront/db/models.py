@@ -4,6 +4,7 @@ from storefront.catalog.models import Category, PriceList, Product, ProductPrice
 from storefront.dashboard.models import DashboardSessionRecord, StoredSecret
 from storefront.db.base import Base
 from storefront.events.models import Event
+from storefront.images.models import ProductImageFailure
 from storefront.orders.models import ErpContact, IdempotencyRecord, Order, OrderLine, OrderPush
 from storefront.sync.models import ListingSeen, SyncRun, WebhookDelivery
 
@@ -20,6 +21,7 @@ __all__ = [
     "OrderPush",
     "PriceList",
     "Product",
+    "ProductImageFailure",
     "ProductPrice",
     "StoredSecret",
     "SyncRun",

@@ -11,6 +11,7 @@ from storefront.app import create_app
 from storefront.config import Settings, get_settings
 from storefront.db.migrate import upgrade
 from storefront.demo.catalog import ARABIC_NAME_FIELD
+from storefront.demo.pictures import put_demo_pictures
 from storefront.logging import configure_logging, redact
 from storefront.sync.command import summary_table
 from storefront.sync.component import SyncComponent
@@ -32,6 +33,8 @@ def demo_settings(host: str, port: int, erp_port: int, products: int) -> Setting
         "STOREFRONT_ERP_EMULATOR_RATE_LIMIT_PER_MINUTE": "0",
         "STOREFRONT_ERP_EMULATOR_WEBHOOK_URL": f"http://{host}:{port}{WEBHOOK_PATH}",
         "STOREFRONT_ZOHO_NAME_AR_FIELD": ARABIC_NAME_FIELD,
+        "STOREFRONT_PUBLIC_BASE_URL": f"http://{host}:{port}",
+        "STOREFRONT_IMAGE_FETCH_INTERVAL_SECONDS": "5",
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
@@ -71,6 +74,10 @@ async def _serve(settings: Settings, host: str, port: int, console: Console) -> 
             return
         await asyncio.sleep(0.05)
 
+    emulator = app.state.erp_runtime.emulator
+    if emulator is not None:
+        console.print("[bold]Drawing the demo catalog's pictures...[/bold]")
+        await put_demo_pictures(emulator.url, emulator.state.items.values())
     sync: SyncComponent = app.state.sync
     console.print("[bold]Syncing the catalog from the ERP...[/bold]")
     begun = await sync.service.begin_when_free(SyncRequest(mode="full"), trigger="demo", wait_seconds=120)

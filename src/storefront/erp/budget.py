@@ -4,7 +4,7 @@ Zoho allows about 100 calls a minute per organisation, a daily quota by plan, an
 at once. The per-minute budget is a sliding log of call times; each kind of work may fill only
 its share of it (order pushes all of it), so a long sync or a burst of webhooks slows down
 instead of starving order pushes. When the daily quota is spent, every call pauses until Zoho's
-reset; syncs and webhooks already stop when what is left is the pushes' reserve.
+reset; syncs, webhooks and picture fetches already stop when what is left is the pushes' reserve.
 
 State lives in Redis when the processes share one (updated atomically by scripts that use the
 Redis clock), in process memory otherwise; a Redis failure falls back to the process.
@@ -41,10 +41,11 @@ class Priority(StrEnum):
     SETTLE = "settle"  # re-reading confirmed orders' items so their reservations end
     WEBHOOK = "webhook"  # items a webhook names
     SYNC = "sync"  # full and incremental syncs
+    IMAGE = "image"  # product pictures, fetched in the background after a sync saw them change
 
 
 # Work that stops when only the pushes' reserve of the daily quota is left.
-BACKGROUND = frozenset({Priority.WEBHOOK, Priority.SYNC})
+BACKGROUND = frozenset({Priority.WEBHOOK, Priority.SYNC, Priority.IMAGE})
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,14 @@ class ItemPage:
     has_more: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ItemImage:
+    """An item's picture as the ERP sent it: its bytes and the content type it named."""
+
+    content: bytes
+    content_type: str
+
+
 class ItemReader(Protocol):
     async def list_items(
         self, *, page: int = 1, modified_after: datetime | None = None, include_inactive: bool = True
@@ -42,6 +50,14 @@ class ItemReader(Protocol):
 
     async def get_pricebook(self, name: str) -> PriceBook | None:
         """The price book with this name and its per-item rates, or None when there is none."""
+        ...
+
+    async def get_item_image(self, item_id: str, max_bytes: int) -> ItemImage | None:
+        """The item's picture, or None when the ERP says it has none."""
+        ...
+
+    async def list_locations(self) -> list[dict[str, Any]]:
+        """The organisation's stock locations."""
         ...
 
 

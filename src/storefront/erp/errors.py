@@ -53,6 +53,10 @@ class ErpMisconfigured(ErpError):
     URL, the data centre) is wrong. Nothing can be concluded about the record asked for."""
 
 
+class ErpImageTooLarge(ErpRejected):
+    """The item's picture is larger than we store: its download was stopped at the limit."""
+
+
 class ErpContactNameTaken(ErpRejected):
     """Code 3062: a contact with this name exists (contact names are unique per organisation)."""
 

@@ -1,10 +1,12 @@
 """Defensive parsing of Zoho item JSON into the fields our mirror keeps."""
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from storefront.erp.locations import LocationSelection, counted_stock, encode_stock
+from storefront.erp.quantities import parse_quantity
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +17,8 @@ class ErpItem:
     description: str | None
     category_name: str | None
     category_id: str | None
-    image_url: str | None
+    # What identifies the item's picture in the ERP (its document id and name); None: no picture.
+    image_ref: str | None
     is_active: bool
     stock_on_hand: int
     available_stock: int
@@ -24,19 +27,9 @@ class ErpItem:
     modified_at: datetime | None
     # The Arabic name, from the custom field the settings name (STOREFRONT_ZOHO_NAME_AR_FIELD).
     name_ar: str | None = None
-
-
-def parse_quantity(value: Any) -> int:
-    """Stock figures arrive as numbers, strings, blanks or negatives; fractions round down."""
-    if value is None or isinstance(value, bool):
-        return 0
-    try:
-        number = float(str(value).replace(",", "").strip() or 0)
-    except ValueError:
-        return 0
-    if not math.isfinite(number):
-        return 0
-    return math.floor(number)
+    # Actual available units per counted location (erp.locations.encode_stock); None when every
+    # location counts.
+    location_stock: str | None = None
 
 
 def parse_money(value: Any) -> Decimal | None:
@@ -97,20 +90,36 @@ def custom_field_value(raw: dict[str, Any], field: str) -> str | None:
     return None
 
 
-def parse_item(raw: dict[str, Any], *, name_ar_field: str | None = None) -> ErpItem:
+def image_ref(raw: dict[str, Any]) -> str | None:
+    """The picture's identity: Zoho gives a new document id (or image id) and name to a new picture."""
+    document = _text(raw.get("image_document_id")) or _text(raw.get("image_id"))
+    name = _text(raw.get("image_name"))
+    if document is None and name is None:
+        return None
+    return f"{document or ''}/{name or ''}"[:255]
+
+
+def parse_item(
+    raw: dict[str, Any],
+    *,
+    name_ar_field: str | None = None,
+    locations: LocationSelection | None = None,
+) -> ErpItem:
+    """The item as the mirror keeps it; with `locations`, its stock is the sum over those locations
+    (raises erp.locations.LocationsMissing when the answer has no stock per location)."""
     item_id = _text(raw.get("item_id"))
     if item_id is None:
         raise ValueError("item without item_id")
     actual = raw.get("actual_available_stock")
     available = raw.get("available_stock")
-    return ErpItem(
+    item = ErpItem(
         erp_item_id=item_id,
         name=_text(raw.get("name")) or item_id,
         sku=_text(raw.get("sku")),
         description=_text(raw.get("description")),
         category_name=_text(raw.get("category_name")),
         category_id=_text(raw.get("category_id")),
-        image_url=_text(raw.get("image_url")),
+        image_ref=image_ref(raw),
         is_active=str(raw.get("status", "active")).lower() == "active",
         stock_on_hand=parse_quantity(raw.get("stock_on_hand")),
         available_stock=parse_quantity(available if available is not None else actual),
@@ -118,4 +127,14 @@ def parse_item(raw: dict[str, Any], *, name_ar_field: str | None = None) -> ErpI
         rate=parse_money(raw.get("rate")),
         modified_at=parse_zoho_time(raw.get("last_modified_time")),
         name_ar=custom_field_value(raw, name_ar_field) if name_ar_field else None,
+    )
+    if locations is None:
+        return item
+    stock = counted_stock(raw, locations)
+    return replace(
+        item,
+        stock_on_hand=sum(row.stock_on_hand for row in stock),
+        available_stock=sum(row.available_stock for row in stock),
+        actual_available_stock=sum(row.actual_available_stock for row in stock),
+        location_stock=encode_stock(stock),
     )

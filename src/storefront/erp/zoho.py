@@ -10,10 +10,10 @@ import asyncio
 import copy
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -29,11 +29,12 @@ from storefront.erp.budget import (
     RedisStore,
     RequestBudget,
 )
-from storefront.erp.client import ItemPage, PriceBook
+from storefront.erp.client import ItemImage, ItemPage, PriceBook
 from storefront.erp.errors import (
     ErpAuthError,
     ErpContactNameTaken,
     ErpError,
+    ErpImageTooLarge,
     ErpMisconfigured,
     ErpNotFound,
     ErpQuotaExhausted,
@@ -60,6 +61,7 @@ TOKEN_REFUSED_CODES = {14, 57}
 # Price books whose rates we can sell from: one rate per item.
 SELLABLE_PRICEBOOK = ("per_item", "unit")
 log = get_logger(__name__)
+_Answer = TypeVar("_Answer")
 
 
 class _TokenRefused(Exception):
@@ -104,9 +106,11 @@ def budget_policy(settings: Settings) -> BudgetPolicy:
             Priority.SETTLE: settings.zoho_settle_budget_share,
             Priority.WEBHOOK: settings.zoho_webhook_budget_share,
             Priority.SYNC: settings.zoho_sync_budget_share,
+            Priority.IMAGE: settings.zoho_image_budget_share,
         },
-        # A sync waits for its share as long as it takes: a large catalog simply takes longer.
-        max_wait={Priority.SYNC: None},
+        # A sync (and the pictures after it) waits for its share as long as it takes: a large
+        # catalog simply takes longer.
+        max_wait={Priority.SYNC: None, Priority.IMAGE: None},
         default_max_wait=settings.zoho_budget_max_wait_seconds,
         daily_reserve_share=settings.zoho_daily_reserve_share,
         quota_pause_seconds=settings.zoho_quota_pause_seconds,
@@ -298,6 +302,24 @@ class ZohoClient:
             found.extend(item for item in items if isinstance(item, dict))
         return found
 
+    async def get_item_image(self, item_id: str, max_bytes: int) -> ItemImage | None:
+        """GET /items/{id}/image: the picture's bytes and content type, or None when Zoho says there
+        is none (code 1002). Raises ErpImageTooLarge past `max_bytes`, without reading the rest."""
+        url_path = f"/items/{_path_part(item_id)}/image"
+
+        async def send(token: str) -> ItemImage:
+            return await self._send_for_image(url_path, token, max_bytes)
+
+        try:
+            return await self._attempt("get_item_image", send, retry=True)
+        except ErpNotFound:
+            return None
+
+    async def list_locations(self) -> list[dict[str, Any]]:
+        """GET /locations: the organisation's locations (location_id, location_name, is_primary...)."""
+        body = await self._read("list_locations", "/locations")
+        return [row for row in body.get("locations") or [] if isinstance(row, dict)]
+
     # --- price books ---------------------------------------------------------------------------
 
     async def get_pricebook(self, name: str) -> PriceBook | None:
@@ -447,6 +469,15 @@ class ZohoClient:
         *,
         retry: bool,
     ) -> dict[str, Any]:
+        async def send(token: str) -> dict[str, Any]:
+            return await self._send(method, path, params, payload, token)
+
+        return await self._attempt(operation, send, retry=retry)
+
+    async def _attempt(
+        self, operation: str, send: Callable[[str], Awaitable[_Answer]], *, retry: bool
+    ) -> _Answer:
+        """One call (`send` with a token) within the budget, retried as the policy says."""
         deadline = time.monotonic() + self._retry.deadline
         attempt = 1
         refreshed = False
@@ -455,7 +486,7 @@ class ZohoClient:
                 token = await self.tokens.get()
                 await self.budget.acquire(self._priority)
                 async with self.budget.in_flight():
-                    body = await self._send(method, path, params, payload, token)
+                    body = await send(token)
             except _TokenRefused:
                 self._count(operation, "token_refused")
                 if refreshed:
@@ -524,6 +555,35 @@ class ZohoClient:
             raise ErpUnavailable(f"the ERP did not answer ({type(exc).__name__})") from None
         await self._observe_quota(response.headers)
         return _parse(response)
+
+    async def _send_for_image(self, path: str, token: str, max_bytes: int) -> ItemImage:
+        """The picture, streamed and cut off past `max_bytes`; a JSON answer is Zoho's error."""
+        url = resolve_api_url(self._api_url, self.tokens.api_domain) + path
+        request = self._http.build_request(
+            "GET",
+            url,
+            params={"organization_id": self._organization_id},
+            headers={"Authorization": f"Zoho-oauthtoken {token}", "Accept": "image/*, application/json"},
+        )
+        try:
+            response = await self._http.send(request, stream=True)
+            try:
+                await self._observe_quota(response.headers)
+                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                if response.status_code != 200 or content_type in {"application/json", "text/json"}:
+                    await response.aread()
+                    _parse(response)
+                    raise ErpUnavailable("the ERP answered the picture request without a picture")
+                content = bytearray()
+                async for chunk in response.aiter_bytes():
+                    content.extend(chunk)
+                    if len(content) > max_bytes:
+                        raise ErpImageTooLarge(f"the item's picture is larger than {max_bytes} bytes")
+            finally:
+                await response.aclose()
+        except httpx.TransportError as exc:
+            raise ErpUnavailable(f"the ERP did not answer ({type(exc).__name__})") from None
+        return ItemImage(bytes(content), content_type)
 
     async def _observe_quota(self, headers: httpx.Headers) -> None:
         """Record the daily quota Zoho reports, so every process (and the dashboard) knows it."""

@@ -82,3 +82,12 @@ ERP_BUDGET_REMAINING = Gauge(
     "ERP calls left in the current rate-limit window.",
     multiprocess_mode="mostrecent",
 )
+
+# Product pictures: `outcome` is stored / known (the bytes were stored already) / missing (the ERP
+# has none) / removed (no call) / refused (not a picture we store) / failed (the ERP call failed).
+IMAGE_FETCHES = Counter(
+    "storefront_image_fetches_total", "Product pictures fetched from the ERP, by outcome.", ["outcome"]
+)
+IMAGE_BYTES_STORED = Counter(
+    "storefront_image_bytes_stored_total", "Bytes of product pictures written to storage, variants included."
+)

@@ -9,7 +9,7 @@ tell yet, and the order waits rather than fail, since it may exist in Zoho.
 """
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +24,7 @@ from storefront.db.session import commit
 from storefront.erp.client import SalesOrderWriter
 from storefront.erp.errors import ErpContactNameTaken, ErpNotFound, ErpRejected, ErpUnavailable
 from storefront.logging import get_logger
+from storefront.orders.fulfilment import allocate
 from storefront.orders.models import ErpContact
 
 # Zoho's limit on the contact name filter, and so on the names we can look up.
@@ -73,24 +74,41 @@ class CreatedSalesOrder:
     status: str
 
 
-def salesorder_payload(order: OrderToPush, lines: Sequence[LineToPush], contact_id: str) -> dict[str, Any]:
-    """The create body: Zoho's create fields only (the currency follows the contact), numbers as numbers."""
-    return {
+def salesorder_payload(
+    order: OrderToPush,
+    lines: Sequence[LineToPush],
+    contact_id: str,
+    counted_stock: Mapping[str, Mapping[str, int]] | None = None,
+) -> dict[str, Any]:
+    """The create body: Zoho's create fields only (the currency follows the contact), numbers as numbers.
+
+    With `counted_stock` (per item, units at each counted location: orders.fulfilment), each line
+    names the location it is fulfilled from, split over several when one cannot cover it.
+    """
+    line_items: list[dict[str, Any]] = []
+    for line in lines:
+        item = {
+            "item_id": line.erp_item_id,
+            "name": line.name,
+            "rate": line.unit_price,
+            "quantity": line.quantity,
+        }
+        parts = allocate(line.quantity, (counted_stock or {}).get(line.erp_item_id, {}))
+        line_items.extend(
+            [{**item, "quantity": units, "location_id": where} for where, units in parts] or [item]
+        )
+    payload: dict[str, Any] = {
         "customer_id": contact_id,
         "date": f"{order.created_at:%Y-%m-%d}",
         "salesorder_number": order.number,
         "reference_number": order.number,
-        "line_items": [
-            {
-                "item_id": line.erp_item_id,
-                "name": line.name,
-                "rate": line.unit_price,
-                "quantity": line.quantity,
-            }
-            for line in lines
-        ],
+        "line_items": line_items,
         "notes": order.notes or "",
     }
+    located = [item["location_id"] for item in line_items if "location_id" in item]
+    if located:
+        payload["location_id"] = located[0]
+    return payload
 
 
 def contact_name(name: str, email: str) -> str:

@@ -33,7 +33,9 @@ from storefront.erp.errors import ErpError, ErpQuotaExhausted, ErpRateLimited
 from storefront.erp.runtime import open_erp
 from storefront.events.bus import record
 from storefront.events.names import EventName
+from storefront.images.storage import open_image_store
 from storefront.logging import get_logger
+from storefront.orders.fulfilment import counted_stock_of
 from storefront.orders.idempotency import purge_expired_keys
 from storefront.orders.models import OrderStatus, PushAction, PushStatus
 from storefront.orders.repository import Claim, OrderRepository, OrderRow, PushRepository
@@ -51,7 +53,7 @@ from storefront.orders.salesorders import (
     void_once,
 )
 from storefront.orders.service import OrderHooks, OrderService, order_hooks
-from storefront.sync.component import settler
+from storefront.sync.component import image_fetcher, settler
 from storefront.sync.settle import ReservationSettler
 
 log = get_logger(__name__)
@@ -231,6 +233,7 @@ class OrderPusher:
             order = await orders.row(claim.order_id)
             lines = list(await orders.lines(claim.order_id))
             currency_id = await orders.erp_currency_id(claim.order_id)
+            counted_stock = await counted_stock_of(session, [line.erp_item_id for line in lines])
         if order is None or order.status != OrderStatus.ACCEPTED:
             # Confirmed or failed meanwhile (by another worker or an operator): nothing to send.
             async with self.database.write_sessionmaker() as session:
@@ -244,7 +247,7 @@ class OrderPusher:
             )
             return _Created(claim, salesorder)
         contact_id, remembered = await self._contact_id(order, currency_id)
-        payload = salesorder_payload(order, lines, contact_id)
+        payload = salesorder_payload(order, lines, contact_id, counted_stock)
         # A claim after the first may follow an attempt whose create reached the ERP.
         uncertain = claim.attempts > 1
         lookup_pages = self.settings.zoho_salesorder_lookup_max_pages
@@ -423,7 +426,7 @@ def _describe(exc: Exception) -> str:
 
 async def run_worker(settings: Settings) -> None:
     """A standalone push worker (`storefront worker`), with the settler of confirmed orders'
-    reservations: runs until cancelled (SIGTERM, SIGINT)."""
+    reservations and the fetcher of changed pictures: runs until cancelled (SIGTERM, SIGINT)."""
     if settings.erp == "emulator":
         log.warning(
             "order_pusher_private_emulator",
@@ -440,6 +443,8 @@ async def run_worker(settings: Settings) -> None:
         hooks=OrderHooks(invalidate_catalog=partial(cache.invalidate, CATALOG)),
     )
     reservations = settler(database, runtime.client, settings, cache)
+    image_store = open_image_store(settings)
+    pictures = image_fetcher(database, runtime.client, settings, cache, image_store)
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -447,6 +452,7 @@ async def run_worker(settings: Settings) -> None:
             loop.add_signal_handler(signum, task.cancel)
     if reservations is not None:
         reservations.start()
+    pictures.start()
     try:
         await pusher.run()
     except asyncio.CancelledError:
@@ -454,6 +460,8 @@ async def run_worker(settings: Settings) -> None:
     finally:
         if reservations is not None:
             await reservations.stop()
+        await pictures.stop()
+        await image_store.aclose()
         await cache.close()
         await runtime.aclose()
         await database.dispose()

@@ -1,5 +1,5 @@
 """The sync machinery one process runs: the service, its background runs, the scheduler, webhooks,
-and the settler that ends confirmed orders' reservations."""
+the settler that ends confirmed orders' reservations, and the fetcher of changed pictures."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -9,6 +9,9 @@ from storefront.cache.namespaces import CATALOG
 from storefront.config import Settings
 from storefront.db.engine import Database
 from storefront.erp.client import ErpClient
+from storefront.erp.locations import LocationSelection
+from storefront.images.fetcher import ImageFetcher
+from storefront.images.storage import ImageStore
 from storefront.sync.runner import BackgroundRuns
 from storefront.sync.scheduler import SyncScheduler
 from storefront.sync.service import CacheInvalidator, SyncService
@@ -23,13 +26,20 @@ class SyncComponent:
     webhooks: WebhookProcessor
     scheduler: SyncScheduler | None = None
     settler: ReservationSettler | None = None
+    images: ImageFetcher | None = None
 
     @classmethod
     def start(
-        cls, database: Database, erp: ErpClient, settings: Settings, cache: CacheInvalidator | None
+        cls,
+        database: Database,
+        erp: ErpClient,
+        settings: Settings,
+        cache: CacheInvalidator | None,
+        image_store: ImageStore | None = None,
     ) -> "SyncComponent":
         """Build it; the scheduler runs when background tasks are on and an interval is set, the
-        settler when background tasks are on and sales orders are confirmed."""
+        settler when background tasks are on and sales orders are confirmed, the picture fetcher
+        when background tasks are on (and a store is given), woken by every batch a sync writes."""
         service = SyncService(database, erp, settings, cache)
         retention = timedelta(days=settings.zoho_webhook_retention_days)
         component = cls(service, BackgroundRuns(service), WebhookProcessor(database, service, retention))
@@ -40,6 +50,10 @@ class SyncComponent:
             component.settler = settler(database, erp, settings, cache)
             if component.settler is not None:
                 component.settler.start()
+        if settings.run_background_tasks and image_store is not None:
+            component.images = image_fetcher(database, erp, settings, cache, image_store)
+            service.on_items_written = component.images.wake
+            component.images.start()
         return component
 
     async def aclose(self) -> None:
@@ -47,6 +61,8 @@ class SyncComponent:
             await self.scheduler.stop()
         if self.settler is not None:
             await self.settler.stop()
+        if self.images is not None:
+            await self.images.stop()
         await self.background.aclose()
 
 
@@ -58,5 +74,18 @@ def settler(
         return None
     invalidate = partial(cache.invalidate, CATALOG) if cache is not None else None
     return ReservationSettler(
-        database, erp, settings.settle_interval_seconds, invalidate, name_ar_field=settings.zoho_name_ar_field
+        database,
+        erp,
+        settings.settle_interval_seconds,
+        invalidate,
+        name_ar_field=settings.zoho_name_ar_field,
+        locations=LocationSelection.of(settings.counted_locations),
     )
+
+
+def image_fetcher(
+    database: Database, erp: ErpClient, settings: Settings, cache: CacheInvalidator | None, store: ImageStore
+) -> ImageFetcher:
+    """The fetcher of pictures the syncs saw change; a stored picture changes the product answers."""
+    invalidate = partial(cache.invalidate, CATALOG) if cache is not None else None
+    return ImageFetcher(database, erp, store, settings, invalidate)

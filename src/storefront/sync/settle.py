@@ -20,6 +20,7 @@ from storefront.erp.budget import Priority
 from storefront.erp.client import ErpClient
 from storefront.erp.errors import ErpError
 from storefront.erp.items import parse_item
+from storefront.erp.locations import LocationSelection
 from storefront.logging import get_logger
 from storefront.orders.models import Order, OrderLine, OrderStatus
 from storefront.sync.apply import apply_items
@@ -37,12 +38,14 @@ class ReservationSettler:
         interval_seconds: float,
         invalidate_catalog: Callable[[], Awaitable[None]] | None = None,
         name_ar_field: str | None = None,
+        locations: LocationSelection | None = None,
     ) -> None:
         self.database = database
         self.erp = erp.with_priority(Priority.SETTLE)
         self.interval_seconds = interval_seconds
         self.invalidate_catalog = invalidate_catalog
         self.name_ar_field = name_ar_field
+        self.locations = locations
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -90,7 +93,7 @@ class ReservationSettler:
         items = []
         for raw in await self.erp.get_item_details(item_ids):
             try:
-                items.append(parse_item(raw, name_ar_field=self.name_ar_field))
+                items.append(parse_item(raw, name_ar_field=self.name_ar_field, locations=self.locations))
             except (ValueError, TypeError, AttributeError):
                 log.warning("settle_item_unreadable")
         async with self.database.write_sessionmaker() as session:

@@ -90,7 +90,8 @@ def control_routes(state: EmulatorState, webhooks: WebhookSender) -> list[Route]
         if not content_type.startswith("image/") or not content:
             return _error("send the picture's bytes with its image/... Content-Type")
         item = state.items.set_image(item_id, content, content_type, request.query_params.get("name"))
-        webhooks.notify([item])
+        if request.query_params.get("webhooks", "true").lower() != "false":
+            webhooks.notify([item])
         return ZohoJSON({name: item[name] for name in (*IMAGE_FIELDS, "last_modified_time")})
 
     async def delete_image(request: Request) -> Response:

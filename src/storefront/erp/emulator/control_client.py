@@ -39,10 +39,15 @@ class EmulatorControl:
         return str(body["pricebook_id"])
 
     async def set_image(
-        self, item_id: str, content: bytes, content_type: str = "image/jpeg"
+        self, item_id: str, content: bytes, content_type: str = "image/jpeg", *, webhooks: bool = True
     ) -> dict[str, Any]:
+        params = {} if webhooks else {"webhooks": "false"}
         return await self._call(
-            "PUT", f"/items/{item_id}/image", content=content, headers={"Content-Type": content_type}
+            "PUT",
+            f"/items/{item_id}/image",
+            content=content,
+            headers={"Content-Type": content_type},
+            params=params,
         )
 
     async def remove_image(self, item_id: str) -> None:
