@@ -49,6 +49,32 @@ _UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+# A lookup after an L1 miss, in one round trip: the entry, and the lock to compute it when it is
+# missing or past its freshness (an entry lives its TTL plus the stale grace, so fewer than the
+# grace's milliseconds left means stale). KEYS: entry, lock; ARGV: token, lock ms, grace ms.
+# Returns {entry or false, 1 when locked}.
+_GET_OR_LOCK = """
+local entry = redis.call('GET', KEYS[1])
+if entry and redis.call('PTTL', KEYS[1]) > tonumber(ARGV[3]) then
+  return {entry, 0}
+end
+local locked = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2])
+return {entry, locked and 1 or 0}
+"""
+# Store a computed entry within its route's bound and let go of its lock, in one round trip.
+# KEYS: entry, the route's stored set, lock; ARGV: as _BOUNDED_SET, then the lock's token.
+_SET_AND_UNLOCK = (
+    """
+local function store()
+"""
+    + _BOUNDED_SET
+    + """
+end
+local stored = store()
+if redis.call('GET', KEYS[3]) == ARGV[6] then redis.call('DEL', KEYS[3]) end
+return stored
+"""
+)
 
 
 def new_version() -> str:
@@ -81,6 +107,19 @@ class CacheBackend(Protocol):
     async def try_lock(self, key: str, token: str, ttl_seconds: float) -> bool: ...
 
     async def unlock(self, key: str, token: str) -> None: ...
+
+    async def get_or_lock(
+        self, key: str, lock_key: str, token: str, lock_seconds: float, grace_seconds: float
+    ) -> tuple[CacheEntry | None, bool]:
+        """The entry, and whether this caller now holds the lock to compute it: taken only when the
+        entry is missing or stale (one round trip)."""
+        ...
+
+    async def set_and_unlock(
+        self, key: str, entry: CacheEntry, ttl_seconds: float, bound: EntryBound, lock_key: str, token: str
+    ) -> bool:
+        """`set`, then let go of the lock if this caller still holds it (one round trip)."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -129,6 +168,16 @@ class MemoryBackend:
     async def unlock(self, key: str, token: str) -> None:
         return None
 
+    async def get_or_lock(
+        self, key: str, lock_key: str, token: str, lock_seconds: float, grace_seconds: float
+    ) -> tuple[CacheEntry | None, bool]:
+        return self._entries.get(key), True
+
+    async def set_and_unlock(
+        self, key: str, entry: CacheEntry, ttl_seconds: float, bound: EntryBound, lock_key: str, token: str
+    ) -> bool:
+        return await self.set(key, entry, ttl_seconds, bound)
+
     async def close(self) -> None:
         self._entries.clear()
 
@@ -150,6 +199,8 @@ class RedisBackend:
         self._read_versions = self._redis.register_script(_READ_VERSIONS)
         self._bounded_set = self._redis.register_script(_BOUNDED_SET)
         self._unlock = self._redis.register_script(_UNLOCK)
+        self._get_or_lock = self._redis.register_script(_GET_OR_LOCK)
+        self._set_and_unlock = self._redis.register_script(_SET_AND_UNLOCK)
 
     def _version_key(self, namespace: str) -> str:
         return f"{self._prefix}:version:{namespace}"
@@ -166,16 +217,35 @@ class RedisBackend:
         raw: bytes | None = await self._redis.get(key)  # type: ignore[assignment]
         return CacheEntry.decode(raw) if raw is not None else None
 
+    def _set_args(self, entry: CacheEntry, ttl_seconds: float, bound: EntryBound) -> list[bytes | str | int]:
+        return [
+            entry.encode(),
+            max(1, int(ttl_seconds * 1000)),
+            bound.suffix,
+            bound.max_entries,
+            max(1, int(bound.window_seconds * 1000)),
+        ]
+
     async def set(self, key: str, entry: CacheEntry, ttl_seconds: float, bound: EntryBound) -> bool:
         stored = await self._bounded_set(
-            keys=[key, f"{self._prefix}:stored:{bound.route}"],
-            args=[
-                entry.encode(),
-                max(1, int(ttl_seconds * 1000)),
-                bound.suffix,
-                bound.max_entries,
-                max(1, int(bound.window_seconds * 1000)),
-            ],
+            keys=[key, f"{self._prefix}:stored:{bound.route}"], args=self._set_args(entry, ttl_seconds, bound)
+        )
+        return bool(stored)
+
+    async def get_or_lock(
+        self, key: str, lock_key: str, token: str, lock_seconds: float, grace_seconds: float
+    ) -> tuple[CacheEntry | None, bool]:
+        raw, locked = await self._get_or_lock(
+            keys=[key, lock_key], args=[token, max(1, int(lock_seconds * 1000)), int(grace_seconds * 1000)]
+        )
+        return (CacheEntry.decode(raw) if raw else None), bool(locked)
+
+    async def set_and_unlock(
+        self, key: str, entry: CacheEntry, ttl_seconds: float, bound: EntryBound, lock_key: str, token: str
+    ) -> bool:
+        stored = await self._set_and_unlock(
+            keys=[key, f"{self._prefix}:stored:{bound.route}", lock_key],
+            args=[*self._set_args(entry, ttl_seconds, bound), token],
         )
         return bool(stored)
 

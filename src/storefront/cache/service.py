@@ -198,29 +198,23 @@ class Cache:
     async def _fill(
         self, binding: RouteBinding, key: str, suffix: str, compute: Compute
     ) -> tuple[CacheEntry, str]:
+        """After an L1 miss: the shared entry, or compute it under the lock (three round trips to a
+        shared backend in all on a miss: versions, get-or-lock, set-and-unlock)."""
         prefix = binding.route.prefix
-        stale: CacheEntry | None = None
         lock_key = key + ":lock"
         token = new_version()
-        locked = False
         try:
-            entry = await self.backend.get(key)
-            if entry is not None:
-                if entry.is_fresh(time.time()):
-                    return self._shared_hit(prefix, key, entry)
-                stale = entry
-            locked = await self.backend.try_lock(lock_key, token, self.lock_seconds)
-            if locked:
-                # Another process may have stored the entry and let go of the lock since our get.
-                entry = await self.backend.get(key)
-                if entry is not None and entry.is_fresh(time.time()):
-                    locked = False
+            entry, locked = await self.backend.get_or_lock(
+                key, lock_key, token, self.lock_seconds, self.stale_grace_seconds
+            )
+            if entry is not None and entry.is_fresh(time.time()):
+                if locked:
                     await self._unlock(prefix, lock_key, token)
-                    return self._shared_hit(prefix, key, entry)
-            elif stale is not None:
-                self.stats.count(prefix, "stale")
-                return stale, "stale"
-            else:
+                return self._shared_hit(prefix, key, entry)
+            if not locked:
+                if entry is not None:
+                    self.stats.count(prefix, "stale")
+                    return entry, "stale"
                 entry = await self._wait_for(key)
                 if entry is not None:
                     return self._shared_hit(prefix, key, entry)
@@ -229,21 +223,24 @@ class Cache:
             return await self._bypass(binding, compute)
         try:
             computed = await self._compute(binding, compute)
-            bound = EntryBound(prefix, suffix, binding.route.max_entries, binding.route.ttl_seconds)
-            try:
-                stored = await self.backend.set(
-                    key, computed, binding.route.ttl_seconds + self.stale_grace_seconds, bound
-                )
-            except BACKEND_ERRORS as exc:
-                self._failed(prefix, exc)
-                return computed, "bypass"
-            if not stored:
-                self.stats.count(prefix, "bypass")
-                return computed, "bypass"
-            self._remember(key, computed)
-        finally:
+        except BaseException:
             if locked:
                 await self._unlock(prefix, lock_key, token)
+            raise
+        bound = EntryBound(prefix, suffix, binding.route.max_entries, binding.route.ttl_seconds)
+        try:
+            ttl = binding.route.ttl_seconds + self.stale_grace_seconds
+            if locked:
+                stored = await self.backend.set_and_unlock(key, computed, ttl, bound, lock_key, token)
+            else:
+                stored = await self.backend.set(key, computed, ttl, bound)
+        except BACKEND_ERRORS as exc:
+            self._failed(prefix, exc)
+            return computed, "bypass"
+        if not stored:
+            self.stats.count(prefix, "bypass")
+            return computed, "bypass"
+        self._remember(key, computed)
         self.stats.count(prefix, "misses")
         return computed, "miss"
 
