@@ -5,14 +5,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from storefront.bff.schemas import CartIn
+from storefront.bff.schemas import CartIn, CartQuote, Checkout
 from storefront.db.session import ReadSession, WriteSession
 from storefront.orders.endpoints import IdempotencyKey, contention_is_unavailable
+from storefront.orders.errors import PLACEMENT_ERRORS
 from storefront.orders.idempotency import answer_once
 from storefront.orders.pricing import quote
 from storefront.orders.schemas import PlaceOrderIn
 from storefront.orders.service import OrderLimits, OrderService, order_hooks
+from storefront.web.contract import raises
 from storefront.web.edge import EdgeRoute, edge
+from storefront.web.envelope import envelope
 from storefront.web.ratelimit import limit_orders, limit_quotes
 from storefront.web.responses import JSONResponse, success, success_body
 
@@ -23,6 +26,7 @@ router = APIRouter(route_class=EdgeRoute, tags=["bff-mobile"])
     "/cart/quote",
     summary="Cart screen: today's prices, availability, totals, a problem per line",
     dependencies=[Depends(limit_quotes)],
+    response_model=envelope(CartQuote),
 )
 @edge(body_limit="max_order_body_bytes")
 async def cart_quote(request: Request, cart: CartIn, session: ReadSession) -> Response:
@@ -35,6 +39,8 @@ async def cart_quote(request: Request, cart: CartIn, session: ReadSession) -> Re
     status_code=201,
     summary="Place the order; answers the order and its quote",
     dependencies=[Depends(limit_orders)],
+    response_model=envelope(Checkout),
+    responses=raises(*PLACEMENT_ERRORS),
 )
 @edge(body_limit="max_order_body_bytes")
 async def checkout(

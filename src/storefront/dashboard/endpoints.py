@@ -16,7 +16,7 @@ from storefront.dashboard.session import DashboardSession, DashboardSessions
 from storefront.db.session import commit, discard_after_commit
 from storefront.orders.service import OrderService, order_hooks
 from storefront.web.auth import check_admin_token
-from storefront.web.edge import EdgeRoute
+from storefront.web.edge import EdgeRoute, edge
 from storefront.web.errors import StorefrontError
 
 router = APIRouter(route_class=EdgeRoute, prefix="/dashboard", include_in_schema=False)
@@ -102,6 +102,7 @@ async def login_form(request: Request) -> Response:
 
 
 @router.post("/login")
+@edge(accepts=("form",))
 async def login(request: Request, token: Annotated[str, Form(max_length=512)] = "") -> Response:
     admin_token = _admin_token(request)
     if admin_token is None:
@@ -114,6 +115,7 @@ async def login(request: Request, token: Annotated[str, Form(max_length=512)] = 
 
 
 @router.post("/logout")
+@edge(accepts=("form",))
 async def logout(request: Request, form_token: FormToken = None) -> Response:
     session = await _session(request)
     if session is not None and not session.accepts(form_token):
@@ -144,6 +146,7 @@ async def dashboard(request: Request, notice: str | None = None, order: str | No
 
 
 @router.post("/orders/{order_id}/retry")
+@edge(accepts=("form",))
 async def retry_order(request: Request, order_id: str, form_token: FormToken = None) -> Response:
     session = await _session(request)
     if session is None:

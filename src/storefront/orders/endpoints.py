@@ -10,12 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from storefront.db.session import ReadSession, WriteSession
+from storefront.orders.errors import (
+    PLACEMENT_ERRORS,
+    InsufficientStock,
+    OrderNotFound,
+    OrderNotRetryable,
+)
 from storefront.orders.idempotency import Answer, OfferedKey, order_once
 from storefront.orders.repository import ACCEPTED, CANCELLED, CONFIRMED, FAILED
-from storefront.orders.schemas import PlaceOrderIn
+from storefront.orders.schemas import Order, OrderWithPush, PlaceOrderIn
 from storefront.orders.service import OrderLimits, OrderService, order_hooks
 from storefront.web.auth import require_admin
+from storefront.web.contract import raises
 from storefront.web.edge import EdgeRoute, edge
+from storefront.web.envelope import PageMeta, envelope
 from storefront.web.errors import ServiceUnavailable
 from storefront.web.pagination import Page, page_meta, page_params
 from storefront.web.ratelimit import limit_orders
@@ -65,6 +73,8 @@ def _service(request: Request, session: AsyncSession) -> OrderService:
     status_code=201,
     summary="Place an order (stock reserved, sent to the ERP)",
     dependencies=[Depends(limit_orders)],
+    response_model=envelope(Order),
+    responses=raises(*PLACEMENT_ERRORS),
 )
 @edge(body_limit="max_order_body_bytes")
 async def place_order(
@@ -91,13 +101,22 @@ async def place_order(
     return JSONResponse(body, status_code=status_code)
 
 
-@consumer_router.get("/orders/{order_id}", summary="One order, by its id")
+@consumer_router.get(
+    "/orders/{order_id}",
+    summary="One order, by its id",
+    response_model=envelope(Order),
+    responses=raises(OrderNotFound),
+)
 async def get_order(request: Request, session: ReadSession, order_id: str) -> Response:
     order = await _service(request, session).get(order_id)
     return success(order.to_dict())
 
 
-@tds_router.get("/orders", summary="Orders with their ERP push progress (operator)")
+@tds_router.get(
+    "/orders",
+    summary="Orders with their ERP push progress (operator)",
+    response_model=envelope(list[OrderWithPush], PageMeta, "OrderWithPushPage"),
+)
 async def list_orders(
     request: Request,
     session: ReadSession,
@@ -110,7 +129,12 @@ async def list_orders(
     return success([view.to_dict() for view in views], page_meta(page, len(views), has_more))
 
 
-@tds_router.post("/orders/{order_id}/retry", summary="Send a failed order to the ERP again (operator)")
+@tds_router.post(
+    "/orders/{order_id}/retry",
+    summary="Send a failed order to the ERP again (operator)",
+    response_model=envelope(Order),
+    responses=raises(OrderNotFound, OrderNotRetryable, InsufficientStock, ServiceUnavailable),
+)
 async def retry_order(request: Request, session: WriteSession, order_id: str) -> Response:
     with contention_is_unavailable():
         order = await _service(request, session).retry(order_id)
