@@ -30,13 +30,14 @@ from starlette.types import Message, Receive, Scope, Send
 
 from storefront.config import Settings
 from storefront.web.contract import ALWAYS, WITH_PATH_PARAMETERS, ErrorClass, Responses, answers
-from storefront.web.errors import PayloadTooLarge, UnsupportedMediaType
+from storefront.web.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from storefront.web.hygiene import refuse_unstorable_form, refuse_unstorable_json, refuse_unstorable_url
 
 MediaKind = Literal["json", "form"]
 BodyLimit = Literal["max_body_bytes", "max_order_body_bytes", "max_webhook_body_bytes"]
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_BODY_ERRORS: tuple[ErrorClass, ...] = (PayloadTooLarge, UnsupportedMediaType)
+# A body that is not text in its declared encoding is refused by FastAPI itself (400).
+_BODY_ERRORS: tuple[ErrorClass, ...] = (BadRequest, PayloadTooLarge, UnsupportedMediaType)
 _PASSED = "storefront.gates_passed"
 _EDGE = "__storefront_edge__"
 # Set on a cached read's endpoint by `storefront.cache.cached`: the route documents 304 and ETag.
