@@ -46,8 +46,18 @@ def generate_client(base: str, directory: Path) -> ModuleType:
     config.write_text("post_hooks: []\n")
     target = directory / PACKAGE
     generated = subprocess.run(
-        [str(GENERATOR), "generate", "--path", str(spec), "--output-path", str(target), "--meta", "none"]
-        + ["--config", str(config)],
+        [
+            str(GENERATOR),
+            "generate",
+            "--path",
+            str(spec),
+            "--output-path",
+            str(target),
+            "--meta",
+            "none",
+            "--config",
+            str(config),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -99,7 +109,8 @@ def test_a_generated_client_browses_quotes_orders_and_reads_the_order_back(
     assert 0 < page.meta.count <= 5
     product = page.data[0]
     assert isinstance(product.id, uuid.UUID)
-    assert product.in_stock and product.category == categories.data[0].name
+    assert product.in_stock
+    assert product.category == categories.data[0].name
 
     one = module("api.catalog.get_product").sync(client=shopper, product_id=product.erp_item_id)
     assert isinstance(one, models.ProductEnvelope)
