@@ -7,6 +7,7 @@ When this test reports a difference on purpose, regenerate the committed copy wi
 """
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from storefront.web.errors import StorefrontError
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "openapi.json"
+API_DOC = ROOT / "docs" / "api.md"
 REGENERATE = "regenerate it with `make openapi` (.venv/bin/storefront openapi --output docs/openapi.json)"
 ERROR_ENVELOPE = "#/components/schemas/ErrorEnvelope"
 
@@ -173,3 +175,18 @@ def test_the_cli_writes_the_document(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["openapi", "--output", str(target)])
     assert result.exit_code == 0, result.output
     assert json.loads(target.read_text())["paths"].keys() == json.loads(COMMITTED.read_text())["paths"].keys()
+
+
+def test_docs_api_md_lists_every_error_code_with_its_status() -> None:
+    document = json.loads(COMMITTED.read_text())
+    documented = {
+        (code, int(status))
+        for _, _, operation in operations(document)
+        for status, response in operation["responses"].items()
+        if status[0] in "45"
+        for code in response["content"]["application/json"]["schema"]["properties"]["error"]["properties"][
+            "code"
+        ]["enum"]
+    }
+    table = re.findall(r"^\| `([a-z_]+)` \| (\d{3}) \|", API_DOC.read_text(), re.MULTILINE)
+    assert {(code, int(status)) for code, status in table} == documented, "docs/api.md's error code table"
