@@ -10,7 +10,7 @@ from storefront.cache import CATALOG, SYNC_STATUS, CachedRoute, cached, cached_r
 from storefront.db.session import ReadSession
 from storefront.sync.component import SyncComponent
 from storefront.sync.repository import SyncRunRepository
-from storefront.sync.schemas import SyncRequest, SyncRunView, SyncStatusView, WebhookReceipt
+from storefront.sync.schemas import WEBHOOK_BODY, SyncRequest, SyncRunView, SyncStatusView, WebhookReceipt
 from storefront.sync.service import SyncInProgress
 from storefront.sync.webhooks import (
     SIGNATURE_HEADER,
@@ -32,28 +32,6 @@ consumer_router = APIRouter(route_class=EdgeRoute, prefix="/sync", tags=["sync"]
 # Stock counts move with orders too, hence the catalog namespace as well.
 SYNC_STATUS_ROUTE = CachedRoute("consumer:sync-status", ttl_seconds=60, namespaces=(SYNC_STATUS, CATALOG))
 tds_router = APIRouter(route_class=EdgeRoute, tags=["tds"])
-
-
-# Zoho's item webhook, as JSON or form-encoded: the items it names are synced (their data is read
-# from the ERP, never taken from the body).
-_WEBHOOK_PAYLOAD = {
-    "type": "object",
-    "properties": {
-        "item": {"type": "object", "properties": {"item_id": {"type": "string"}}},
-        "items": {
-            "type": "array",
-            "items": {"type": "object", "properties": {"item_id": {"type": "string"}}},
-        },
-        "item_id": {"type": "string"},
-    },
-}
-WEBHOOK_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {"schema": _WEBHOOK_PAYLOAD},
-        "application/x-www-form-urlencoded": {"schema": _WEBHOOK_PAYLOAD},
-    },
-}
 
 
 class SyncRunNotFound(NotFound):

@@ -129,3 +129,25 @@ class WebhookReceipt(Answer):
     )
     item_ids: list[str] = Field(description="The ERP items the delivery names.")
     run: SyncRunView | None = Field(description="The sync of those items, when one ran.")
+
+
+# The body of Zoho's item webhook as the OpenAPI document describes it, JSON or form-encoded: the
+# items it names are synced (their data is read from the ERP, never taken from the body).
+_WEBHOOK_PAYLOAD = {
+    "type": "object",
+    "properties": {
+        "item": {"type": "object", "properties": {"item_id": {"type": "string"}}},
+        "items": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"item_id": {"type": "string"}}},
+        },
+        "item_id": {"type": "string"},
+    },
+}
+WEBHOOK_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": _WEBHOOK_PAYLOAD},
+        "application/x-www-form-urlencoded": {"schema": _WEBHOOK_PAYLOAD},
+    },
+}
