@@ -7,12 +7,15 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-sqlite test-postgres lint install clean
+.PHONY: demo test test-sqlite test-postgres lint install clean openapi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(PYTHON) -m venv $(VENV)/codegen
+	$(VENV)/codegen/bin/pip install --quiet --upgrade pip
+	$(VENV)/codegen/bin/pip install --quiet --group codegen
 	touch $(STAMP)
 
 $(CHROMIUM):
@@ -31,6 +34,10 @@ test-sqlite: $(STAMP) $(CHROMIUM)
 
 test-postgres: $(STAMP) $(CHROMIUM)
 	STOREFRONT_TEST_DB=postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The OpenAPI document the app team generates its client from; tests/contract checks it is current.
+openapi: $(STAMP)
+	$(BIN)/storefront openapi --output docs/openapi.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

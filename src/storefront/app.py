@@ -1,5 +1,6 @@
 """The application factory and the lifespan that owns engines and clients."""
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -32,7 +33,9 @@ from storefront.orders.worker import start_in_app as start_order_pusher
 from storefront.sync.component import SyncComponent
 from storefront.sync.endpoints import consumer_router as sync_consumer_router
 from storefront.sync.endpoints import tds_router as sync_tds_router
+from storefront.web.contract import DESCRIPTION, document_contract
 from storefront.web.cors import allow_origins
+from storefront.web.edge import learn_route_templates
 from storefront.web.exception_handlers import install_exception_handlers
 from storefront.web.middleware import RequestContextMiddleware
 from storefront.web.operator import OperatorListener
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Storefront",
         version=__version__,
         summary="Catalog, stock and orders between a Zoho ERP and a shoppers' app.",
+        description=DESCRIPTION,
         lifespan=lifespan,
         default_response_class=JSONResponse,
         # Served by storefront.web.operator, behind the admin token or on the operator port.
@@ -114,6 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(operator_router)
     app.include_router(dashboard_router)
+    learn_route_templates(app)
+    document_contract(app)
     app.add_middleware(HTTPMetricsMiddleware)
     allow_origins(app, settings.cors_origins)
     if settings.trusted_proxies:
@@ -121,3 +127,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def openapi_text() -> str:
+    """The OpenAPI document as committed in docs/openapi.json (`storefront openapi`)."""
+    document = create_app(Settings(_env_file=None)).openapi()
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

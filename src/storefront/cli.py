@@ -3,6 +3,7 @@
 import asyncio
 import os
 import tempfile
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -195,6 +196,23 @@ def erp_emulator(
     console.print(f"  STOREFRONT_ZOHO_API_URL={base}/inventory/v1")
     console.print(f"  Control API  {base}/_emulator/stats")
     uvicorn.run(create_emulator_app(state), host=host, port=port, log_level="warning", access_log=False)
+
+
+@cli.command()
+def openapi(
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Write the document to this file (docs/openapi.json) instead of stdout."),
+    ] = None,
+) -> None:
+    """Print the OpenAPI document, the contract the app team generates its client from."""
+    from storefront.app import openapi_text
+
+    if output is None:
+        typer.echo(openapi_text(), nl=False)
+        return
+    output.write_text(openapi_text())
+    console.print(f"[green]Wrote[/green] {output}")
 
 
 @cli.command()

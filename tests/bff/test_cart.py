@@ -103,8 +103,11 @@ async def test_checkout_places_the_order_once_per_idempotency_key(
     assert data["order"]["status"] == "accepted"
     assert data["order"]["total"] == 7000
     assert data["order"]["lines"][0]["quantity"] == 2
-    assert data["quote"]["ok"] is True
+    # The prices the order was placed at, from its own lines.
     assert data["quote"]["total"] == 7000
+    assert [(line["line"], line["unit_price"], line["line_total"]) for line in data["quote"]["lines"]] == [
+        (1, 3500, 7000)
+    ]
 
     again = await client.post(f"{BFF}/checkout", json=order, headers=headers)
     assert again.status_code == 201

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from storefront.events.models import Event
 from tests.orders.conftest import Shop
 from tests.orders.helpers import ORDERS, order_body
+from tests.support.contract import assert_documented
 
 pytestmark = pytest.mark.asyncio
 
@@ -237,6 +238,7 @@ async def test_the_operator_retries_a_failed_order_which_reserves_again(
 
     assert response.status_code == 200, response.text
     assert response.json()["data"]["status"] == "accepted"
+    assert_documented(shop.app, "POST", "/api/tds/orders/{order_id}/retry", response)
     assert await shop.stock(tea) == 7
     await shop.pusher().run_once()
     assert (await shop.order(order["id"]))["status"] == "confirmed"

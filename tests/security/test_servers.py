@@ -30,12 +30,14 @@ def serving(server: str, database: databases.TestDatabase, **env: str) -> Iterat
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("STOREFRONT_")}
     environment.update(
-        STOREFRONT_DATABASE_URL=database.url,
-        STOREFRONT_ERP="emulator",
-        STOREFRONT_ADMIN_TOKEN=ADMIN_TOKEN,
-        STOREFRONT_RUN_BACKGROUND_TASKS="false",
-        STOREFRONT_LOG_LEVEL="WARNING",
-        **env,
+        {
+            "STOREFRONT_DATABASE_URL": database.url,
+            "STOREFRONT_ERP": "emulator",
+            "STOREFRONT_ADMIN_TOKEN": ADMIN_TOKEN,
+            "STOREFRONT_RUN_BACKGROUND_TASKS": "false",
+            "STOREFRONT_LOG_LEVEL": "WARNING",
+            **env,
+        }
     )
     process = subprocess.Popen(
         [*STOREFRONT, "serve", "--server", server, "--port", str(port)],

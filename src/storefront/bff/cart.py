@@ -3,13 +3,16 @@
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from storefront.bff.schemas import CartIn, checkout_screen
+from storefront.bff.schemas import CartIn, CartQuote, Checkout, checkout_screen
 from storefront.db.session import ReadSession, WriteSession
 from storefront.orders.endpoints import IdempotencyKey, contention_is_unavailable, placed_answer
+from storefront.orders.errors import PLACEMENT_ERRORS
 from storefront.orders.pricing import quote
 from storefront.orders.schemas import PlaceOrderIn
 from storefront.orders.service import Channel, OrderLimits, OrderService, order_hooks
+from storefront.web.contract import raises
 from storefront.web.edge import EdgeRoute, edge
+from storefront.web.envelope import envelope
 from storefront.web.ratelimit import limit_orders, limit_quotes
 from storefront.web.responses import success
 
@@ -20,6 +23,7 @@ router = APIRouter(route_class=EdgeRoute, tags=["bff-mobile"])
     "/cart/quote",
     summary="Cart screen: today's prices, availability, totals, a problem per line",
     dependencies=[Depends(limit_quotes)],
+    response_model=envelope(CartQuote),
 )
 @edge(body_limit="max_order_body_bytes")
 async def cart_quote(request: Request, cart: CartIn, session: ReadSession) -> Response:
@@ -32,6 +36,8 @@ async def cart_quote(request: Request, cart: CartIn, session: ReadSession) -> Re
     status_code=201,
     summary="Place the order; answers the order and the prices it was placed at",
     dependencies=[Depends(limit_orders)],
+    response_model=envelope(Checkout),
+    responses=raises(*PLACEMENT_ERRORS),
 )
 @edge(body_limit="max_order_body_bytes")
 async def checkout(

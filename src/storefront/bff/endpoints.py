@@ -4,14 +4,19 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from storefront.bff.cart import router as cart_router
-from storefront.bff.service import MobileScreens
-from storefront.cache import CATALOG, SYNC_STATUS, CachedRoute, cached_response
+from storefront.bff.schemas import CategoryPageMeta, HomeScreen, ProductScreen, SearchPageMeta
+from storefront.bff.service import CategoryNotFound, MobileScreens
+from storefront.cache import CATALOG, SYNC_STATUS, CachedRoute, cached, cached_response
 from storefront.catalog.endpoints import LIST_ENTRIES, PRODUCT_ENTRIES
 from storefront.catalog.repository import CatalogRepository
+from storefront.catalog.schemas import Product
 from storefront.catalog.service import CatalogService
 from storefront.db.session import ReadSession
 from storefront.sync.repository import SyncRunRepository
+from storefront.web.contract import raises
 from storefront.web.edge import EdgeRoute
+from storefront.web.envelope import envelope
+from storefront.web.errors import ProductNotFound
 from storefront.web.pagination import Page, page_meta, page_params
 from storefront.web.query import normalise_search
 
@@ -43,27 +48,42 @@ def mobile_screens(request: Request, session: ReadSession) -> MobileScreens:
 Screens = Annotated[MobileScreens, Depends(mobile_screens)]
 
 
-@router.get("/home", summary="Home screen: categories, new arrivals, last sync time")
+@router.get(
+    "/home",
+    summary="Home screen: categories, new arrivals, last sync time",
+    response_model=envelope(HomeScreen),
+)
+@cached(HOME)
 async def home(request: Request, screens: Screens) -> Response:
     async def compute() -> tuple[Any, dict[str, Any]]:
         return await screens.home(), {}
 
-    return await cached_response(request, HOME, compute)
+    return await cached_response(request, compute)
 
 
 @router.get(
-    "/products/{product_id}", summary="Product screen: the product, its availability, related products"
+    "/products/{product_id}",
+    summary="Product screen: the product, its availability, related products",
+    response_model=envelope(ProductScreen),
+    responses=raises(ProductNotFound),
 )
+@cached(PRODUCT)
 async def product(
     request: Request, screens: Screens, product_id: Annotated[str, Path(min_length=1, max_length=64)]
 ) -> Response:
     async def compute() -> tuple[Any, dict[str, Any]]:
         return await screens.product(product_id), {}
 
-    return await cached_response(request, PRODUCT, compute)
+    return await cached_response(request, compute)
 
 
-@router.get("/categories/{name}/products", summary="Category screen: its products, a page at a time")
+@router.get(
+    "/categories/{name}/products",
+    summary="Category screen: its products, a page at a time",
+    response_model=envelope(list[Product], CategoryPageMeta, "CategoryProductPage"),
+    responses=raises(CategoryNotFound),
+)
+@cached(CATEGORY)
 async def category_products(
     request: Request,
     screens: Screens,
@@ -75,10 +95,15 @@ async def category_products(
         meta = page_meta(page, len(products), has_more)
         return [p.to_dict() for p in products], {**meta, "category": name}
 
-    return await cached_response(request, CATEGORY, compute)
+    return await cached_response(request, compute)
 
 
-@router.get("/search", summary="Search screen: the products the words find, best matches first")
+@router.get(
+    "/search",
+    summary="Search screen: the products the words find, best matches first",
+    response_model=envelope(list[Product], SearchPageMeta, "SearchPage"),
+)
+@cached(SEARCH)
 async def search(
     request: Request,
     screens: Screens,
@@ -91,7 +116,7 @@ async def search(
         meta = page_meta(page, len(products), has_more)
         return [p.to_dict() for p in products], {**meta, "query": query}
 
-    return await cached_response(request, SEARCH, compute)
+    return await cached_response(request, compute)
 
 
 router.include_router(cart_router)

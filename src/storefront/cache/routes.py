@@ -1,18 +1,18 @@
-"""How a GET route opts in to caching: declare a `CachedRoute`, answer through `cached_response`."""
+"""How a GET route opts in to caching: declare a `CachedRoute`, mark the endpoint `@cached(route)`
+and answer through `cached_response`."""
 
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from types import UnionType
-from typing import TYPE_CHECKING, Any, Protocol, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi.dependencies.models import Dependant
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
 from storefront.cache.http import entry_response
+from storefront.web.edge import CACHED_READ, SERVED_ROUTE, ServedRoute
 from storefront.web.responses import success
 
 if TYPE_CHECKING:
@@ -52,23 +52,25 @@ class CachedRoute:
     canonical: Mapping[str, Canonical] = field(default_factory=dict)
 
 
-class ServedRoute(Protocol):
-    """The route FastAPI matched, with the prefixes of the routers it was included through."""
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
-    @property
-    def path_format(self) -> str: ...
 
-    @property
-    def path_regex(self) -> re.Pattern[str]: ...
+def cached(route: CachedRoute) -> Callable[[Endpoint], Endpoint]:
+    """Declare a GET endpoint a cached read of `route`: it answers through `cached_response`, and
+    its OpenAPI operation documents ETag, Cache-Control and 304."""
 
-    @property
-    def dependant(self) -> Dependant: ...
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, CACHED_READ, route)
+        return endpoint
+
+    return mark
 
 
 def served_route(scope: Scope) -> ServedRoute:
-    context: ServedRoute | None = scope.get("fastapi", {}).get("effective_route_context")
-    route: ServedRoute = context if context is not None else scope["route"]
-    return route
+    served: ServedRoute | None = scope.get(SERVED_ROUTE)
+    if served is None or not isinstance(served.cached, CachedRoute):
+        raise TypeError("cached_response answers for an endpoint declared with @cached only")
+    return served
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -101,22 +103,22 @@ class RouteBinding:
         return f"{path}?{urlencode(pairs)}" if pairs else path
 
 
-def _query_params(dependant: Dependant) -> dict[str, Any]:
-    """The query parameters a route reads (its dependencies' too), by name, with their types."""
-    if dependant.header_params or dependant.cookie_params or dependant.body_params:
-        raise TypeError(f"{dependant.path}: a cached read may depend on its path and query only")
-    params = {param.alias: param.field_info.annotation for param in dependant.query_params}
-    for sub in dependant.dependencies:
-        params.update(_query_params(sub))
-    return params
+def _query_params(path: str, operation: Mapping[str, Any]) -> dict[str, Any]:
+    """The query parameters a route reads (its dependencies' too), by name, with their schemas, as
+    its OpenAPI operation lists them."""
+    parameters = operation.get("parameters", [])
+    if operation.get("requestBody") or any(p["in"] in ("header", "cookie") for p in parameters):
+        raise TypeError(f"{path}: a cached read may depend on its path and query only")
+    return {p["name"]: p.get("schema", {}) for p in parameters if p["in"] == "query"}
 
 
-def _is_int(annotation: Any) -> bool:
-    return annotation is int or (get_origin(annotation) in (Union, UnionType) and int in get_args(annotation))
+def _is_int(schema: Mapping[str, Any]) -> bool:
+    return schema.get("type") == "integer" or any(_is_int(option) for option in schema.get("anyOf", ()))
 
 
-def bind_route(route: CachedRoute, served: ServedRoute) -> RouteBinding:
-    params = _query_params(served.dependant)
+def bind_route(route: CachedRoute, served: ServedRoute, operation: Mapping[str, Any]) -> RouteBinding:
+    """`operation`: the route's GET operation in the application's OpenAPI document."""
+    params = _query_params(served.path_format, operation)
     canonical: dict[str, Canonical] = {name: canonical_int for name, kind in params.items() if _is_int(kind)}
     canonical.update(route.canonical)
     return RouteBinding(
@@ -129,13 +131,15 @@ def bind_route(route: CachedRoute, served: ServedRoute) -> RouteBinding:
     )
 
 
-async def cached_response(request: Request, route: CachedRoute, compute: Compute) -> Response:
-    """Answer a validated GET from the cache, computing (once) on a miss."""
+async def cached_response(request: Request, compute: Compute) -> Response:
+    """Answer a validated GET of a `@cached` endpoint from the cache, computing (once) on a miss."""
+    served = served_route(request.scope)
+    route: CachedRoute = served.cached
     if not route.public:
         data, meta = await compute()
         return success(data, meta, headers={"Cache-Control": "private, no-store"})
     cache: Cache = request.app.state.cache
-    binding = cache.bind(route, served_route(request.scope))
+    binding = cache.binding(route, served) or cache.bind(route, served, served.operation("GET"))
     suffix = cache.suffix(binding, request.scope["path"], request.scope["query_string"])
     entry, outcome = await cache.fetch(binding, suffix, compute)
     return entry_response(entry, binding.cache_control, outcome, request.headers.get("if-none-match"))

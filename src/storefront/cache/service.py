@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from storefront.cache.backends import (
     BACKEND_ERRORS,
@@ -23,11 +24,12 @@ from storefront.cache.backends import (
 from storefront.cache.entry import CacheEntry, build_entry
 from storefront.cache.lru import ExpiringLRU
 from storefront.cache.namespaces import CATALOG
-from storefront.cache.routes import CachedRoute, Compute, RouteBinding, ServedRoute, bind_route
+from storefront.cache.routes import CachedRoute, Compute, RouteBinding, bind_route
 from storefront.cache.stats import CacheStats
 from storefront.cache.versions import VersionReader
 from storefront.config import Settings
 from storefront.logging import get_logger
+from storefront.web.edge import ServedRoute
 
 log = get_logger(__name__)
 _LOCK_POLL_SECONDS = 0.01
@@ -88,13 +90,17 @@ class Cache:
 
     # Routes
 
-    def bind(self, route: CachedRoute, served: ServedRoute) -> RouteBinding:
-        """Attach a cached route to the route serving it, so the fast path can find its entries."""
-        binding = self._bindings.get((route.prefix, served.path_format))
+    def binding(self, route: CachedRoute, served: ServedRoute) -> RouteBinding | None:
+        return self._bindings.get((route.prefix, served.path_format))
+
+    def bind(self, route: CachedRoute, served: ServedRoute, operation: Mapping[str, Any]) -> RouteBinding:
+        """Attach a cached route to the route serving it (and its OpenAPI operation), so the fast
+        path can find its entries."""
+        binding = self.binding(route, served)
         if binding is None:
             ttl = self.ttl_overrides.get(route.prefix, route.ttl_seconds)
             max_entries = self.max_entries_overrides.get(route.prefix, route.max_entries)
-            binding = bind_route(replace(route, ttl_seconds=ttl, max_entries=max_entries), served)
+            binding = bind_route(replace(route, ttl_seconds=ttl, max_entries=max_entries), served, operation)
             self._bindings[(route.prefix, served.path_format)] = binding
             self.bindings.append(binding)
         return binding

@@ -3,12 +3,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from storefront.cache import CATALOG, CachedRoute, cached_response
+from storefront.cache import CATALOG, CachedRoute, cached, cached_response
 from storefront.catalog.repository import CatalogRepository
-from storefront.catalog.schemas import ProductFilters
+from storefront.catalog.schemas import Category, Product, ProductFilters
 from storefront.catalog.service import CatalogService
 from storefront.db.session import ReadSession
+from storefront.web.contract import raises
 from storefront.web.edge import EdgeRoute
+from storefront.web.envelope import CountMeta, PageMeta, envelope
+from storefront.web.errors import ProductNotFound
 from storefront.web.pagination import Page, page_meta, page_params
 from storefront.web.query import normalise_search
 
@@ -39,7 +42,12 @@ def catalog_service(request: Request, session: ReadSession) -> CatalogService:
 Catalog = Annotated[CatalogService, Depends(catalog_service)]
 
 
-@router.get("/products", summary="List products shoppers can buy")
+@router.get(
+    "/products",
+    summary="List products shoppers can buy",
+    response_model=envelope(list[Product], PageMeta, "ProductPage"),
+)
+@cached(PRODUCTS)
 async def list_products(
     request: Request,
     catalog: Catalog,
@@ -61,21 +69,32 @@ async def list_products(
         products, has_more = await catalog.list_products(filters, page.skip, page.limit)
         return [p.to_dict() for p in products], page_meta(page, len(products), has_more)
 
-    return await cached_response(request, PRODUCTS, compute)
+    return await cached_response(request, compute)
 
 
-@router.get("/products/{product_id}", summary="One product, by our id or the ERP item id")
+@router.get(
+    "/products/{product_id}",
+    summary="One product, by our id or the ERP item id",
+    response_model=envelope(Product),
+    responses=raises(ProductNotFound),
+)
+@cached(PRODUCT)
 async def get_product(request: Request, catalog: Catalog, product_id: str) -> Response:
     async def compute() -> tuple[Any, dict[str, Any]]:
         return (await catalog.get_product(product_id)).to_dict(), {}
 
-    return await cached_response(request, PRODUCT, compute)
+    return await cached_response(request, compute)
 
 
-@router.get("/categories", summary="Categories holding at least one listed product")
+@router.get(
+    "/categories",
+    summary="Categories holding at least one listed product",
+    response_model=envelope(list[Category], CountMeta, "CategoryList"),
+)
+@cached(CATEGORIES)
 async def list_categories(request: Request, catalog: Catalog) -> Response:
     async def compute() -> tuple[Any, dict[str, Any]]:
         categories = await catalog.list_categories()
         return [c.to_dict() for c in categories], {"count": len(categories)}
 
-    return await cached_response(request, CATEGORIES, compute)
+    return await cached_response(request, compute)

@@ -18,7 +18,7 @@ from storefront.images.repository import product_picture
 from storefront.images.urls import image_path
 from storefront.orders.service import OrderService, order_hooks
 from storefront.web.auth import check_admin_token
-from storefront.web.edge import EdgeRoute
+from storefront.web.edge import EdgeRoute, edge
 from storefront.web.errors import StorefrontError
 
 router = APIRouter(route_class=EdgeRoute, prefix="/dashboard", include_in_schema=False)
@@ -106,6 +106,7 @@ async def login_form(request: Request) -> Response:
 
 
 @router.post("/login")
+@edge(accepts=("form",))
 async def login(request: Request, token: Annotated[str, Form(max_length=512)] = "") -> Response:
     admin_token = _admin_token(request)
     if admin_token is None:
@@ -118,6 +119,7 @@ async def login(request: Request, token: Annotated[str, Form(max_length=512)] = 
 
 
 @router.post("/logout")
+@edge(accepts=("form",))
 async def logout(request: Request, form_token: FormToken = None) -> Response:
     session = await _session(request)
     if session is not None and not session.accepts(form_token):
@@ -168,6 +170,7 @@ async def product_page(request: Request, erp_item_id: str) -> Response:
 
 
 @router.post("/orders/{order_id}/retry")
+@edge(accepts=("form",))
 async def retry_order(request: Request, order_id: str, form_token: FormToken = None) -> Response:
     return await _order_action(request, order_id, form_token, "retried")
 

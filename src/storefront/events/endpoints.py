@@ -6,9 +6,10 @@ from fastapi import APIRouter, Depends, Query
 
 from storefront.db.session import ReadSession
 from storefront.events.repository import EventRepository
-from storefront.events.schemas import EventView
+from storefront.events.schemas import EventPageMeta, EventView
 from storefront.web.auth import require_admin
 from storefront.web.edge import EdgeRoute
+from storefront.web.envelope import envelope
 from storefront.web.pagination import Page, page_meta, page_params
 from storefront.web.responses import JSONResponse, success
 
@@ -17,7 +18,7 @@ MAX_EVENT_ID = 2**63 - 1
 router = APIRouter(route_class=EdgeRoute, tags=["tds"], dependencies=[Depends(require_admin)])
 
 
-@router.get("/events")
+@router.get("/events", response_model=envelope(list[EventView], EventPageMeta, "EventPage"))
 async def list_events(
     session: ReadSession,
     page: Annotated[Page, Depends(page_params)],

@@ -1,12 +1,19 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import Field
 
 from storefront.events.models import Event
+from storefront.web.envelope import Answer, PageMeta
 
 
-class EventView(BaseModel):
+class EventPageMeta(PageMeta):
+    last_id: int | None = Field(
+        description="The last event's id on this page: ask `after` it for newer ones."
+    )
+
+
+class EventView(Answer):
     id: int
     name: str
     correlation_id: str | None

@@ -7,10 +7,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from storefront.db.session import ReadSession
+from storefront.health.schemas import Liveness, Readiness
 from storefront.logging import get_logger
 from storefront.sync.models import RunStatus, SyncRun
+from storefront.web.contract import raises
 from storefront.web.edge import EdgeRoute
-from storefront.web.responses import error, success
+from storefront.web.envelope import envelope
+from storefront.web.errors import ServiceUnavailable
+from storefront.web.responses import success
 
 router = APIRouter(route_class=EdgeRoute, prefix="/health", tags=["health"])
 log = get_logger(__name__)
@@ -19,7 +23,12 @@ OK, DEGRADED, DOWN = "ok", "degraded", "down"
 _PROBE_NAMESPACE = "catalog"
 
 
-@router.get("/live", summary="The process is up")
+class NotReady(ServiceUnavailable):
+    code = "not_ready"
+    message = "The database is unreachable."
+
+
+@router.get("/live", summary="The process is up", response_model=envelope(Liveness))
 async def live() -> Response:
     return success({"status": "ok"})
 
@@ -105,13 +114,15 @@ async def _quota_reasons(client: Any, check: dict[str, Any]) -> list[str]:
 @router.get(
     "/ready",
     summary="Can take traffic: 503 when the database is down; cache or ERP trouble is degraded (200)",
+    response_model=envelope(Readiness),
+    responses=raises(NotReady),
 )
 async def ready(request: Request, session: ReadSession) -> Response:
     try:
         await session.execute(text("SELECT 1"))
     except Exception as exc:
         log.warning("readiness_database_failed", error_type=type(exc).__name__)
-        return error(503, "not_ready", "The database is unreachable.", {"checks": {"database": DOWN}})
+        raise NotReady(details={"checks": {"database": DOWN}}) from None
     details = {"cache": await _cache_check(request), "erp": await _erp_check(request, session)}
     checks = {"database": OK, **{name: detail["status"] for name, detail in details.items()}}
     degraded = any(status != OK for status in checks.values())

@@ -28,8 +28,18 @@ Width = Annotated[
     ),
 ]
 _PICTURE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"image/*": {}}, "description": "The picture (or the placeholder)."},
-    304: {},
+    200: {
+        "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "The picture (or the placeholder).",
+        "headers": {
+            "ETag": {"description": "The picture's strong validator.", "schema": {"type": "string"}},
+            "Cache-Control": {
+                "description": "public, max-age=86400, immutable by content hash; shorter for the current picture.",
+                "schema": {"type": "string"},
+            },
+        },
+    },
+    304: {"description": "Not modified: the picture If-None-Match names is the current one."},
 }
 
 

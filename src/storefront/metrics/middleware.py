@@ -5,24 +5,16 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storefront.metrics.registry import HTTP_REQUEST_DURATION, HTTP_REQUESTS
+from storefront.web.edge import SERVED_ROUTE, ServedRoute
 
 UNMATCHED_ROUTE = "<unmatched>"
 
 
 def route_template(scope: Scope) -> str:
-    """The matched route's full template, prefixes of included routers and all.
-
-    FastAPI resolves included routers lazily: `scope["route"]` then holds the route as declared
-    on its own router, and the full template is kept on the route context FastAPI stores in scope.
-    """
-    context = scope.get("fastapi", {}).get("effective_route_context")
-    path = getattr(context, "path_format", None)
-    if isinstance(path, str) and path:
-        return path
-    route_path = getattr(scope.get("route"), "path", None)
-    if isinstance(route_path, str) and route_path:
-        return route_path
-    return UNMATCHED_ROUTE
+    """The matched route's full template, prefixes of included routers and all (every route is an
+    `EdgeRoute`, which names itself in the scope)."""
+    served: ServedRoute | None = scope.get(SERVED_ROUTE)
+    return served.path_format if served is not None else UNMATCHED_ROUTE
 
 
 class HTTPMetricsMiddleware:

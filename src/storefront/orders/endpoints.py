@@ -9,8 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from storefront.db.session import ReadSession, WriteSession
+from storefront.orders.errors import (
+    PLACEMENT_ERRORS,
+    InsufficientStock,
+    OrderNotCancellable,
+    OrderNotFound,
+    OrderNotRetryable,
+)
 from storefront.orders.models import OrderStatus
-from storefront.orders.schemas import OrderView, PlaceOrderIn
+from storefront.orders.schemas import Order, OrderView, OrderWithPush, PlaceOrderIn
 from storefront.orders.service import (
     Channel,
     OrderLimits,
@@ -20,7 +27,9 @@ from storefront.orders.service import (
     order_hooks,
 )
 from storefront.web.auth import require_admin
+from storefront.web.contract import raises
 from storefront.web.edge import EdgeRoute, edge
+from storefront.web.envelope import PageMeta, envelope
 from storefront.web.errors import ServiceUnavailable
 from storefront.web.pagination import Page, page_meta, page_params
 from storefront.web.ratelimit import limit_orders
@@ -70,6 +79,8 @@ def _service(request: Request, session: AsyncSession) -> OrderService:
     status_code=201,
     summary="Place an order (stock reserved, sent to the ERP)",
     dependencies=[Depends(limit_orders)],
+    response_model=envelope(Order),
+    responses=raises(*PLACEMENT_ERRORS),
 )
 @edge(body_limit="max_order_body_bytes")
 async def place_order(
@@ -92,13 +103,22 @@ def placed_answer(placed: PlacedOrder | RecordedAnswer, data: Callable[[OrderVie
     return JSONResponse(success_body(data(placed.order), meta), status_code=201)
 
 
-@consumer_router.get("/orders/{order_id}", summary="One order, by its id")
+@consumer_router.get(
+    "/orders/{order_id}",
+    summary="One order, by its id",
+    response_model=envelope(Order),
+    responses=raises(OrderNotFound),
+)
 async def get_order(request: Request, session: ReadSession, order_id: str) -> Response:
     order = await _service(request, session).get(order_id)
     return success(order.to_dict())
 
 
-@tds_router.get("/orders", summary="Orders with their ERP push progress (operator)")
+@tds_router.get(
+    "/orders",
+    summary="Orders with their ERP push progress (operator)",
+    response_model=envelope(list[OrderWithPush], PageMeta, "OrderWithPushPage"),
+)
 async def list_orders(
     request: Request,
     session: ReadSession,
@@ -111,7 +131,12 @@ async def list_orders(
     return success([view.to_dict() for view in views], page_meta(page, len(views), has_more))
 
 
-@tds_router.post("/orders/{order_id}/retry", summary="Send a failed order to the ERP again (operator)")
+@tds_router.post(
+    "/orders/{order_id}/retry",
+    summary="Send a failed order to the ERP again (operator)",
+    response_model=envelope(Order),
+    responses=raises(OrderNotFound, OrderNotRetryable, InsufficientStock, ServiceUnavailable),
+)
 async def retry_order(request: Request, session: WriteSession, order_id: str) -> Response:
     with contention_is_unavailable():
         order = await _service(request, session).retry(order_id)
@@ -119,7 +144,10 @@ async def retry_order(request: Request, session: WriteSession, order_id: str) ->
 
 
 @tds_router.post(
-    "/orders/{order_id}/cancel", summary="Cancel an order; its sales order is voided in the ERP (operator)"
+    "/orders/{order_id}/cancel",
+    summary="Cancel an order; its sales order is voided in the ERP (operator)",
+    response_model=envelope(Order),
+    responses=raises(OrderNotFound, OrderNotCancellable, ServiceUnavailable),
 )
 async def cancel_order(request: Request, session: WriteSession, order_id: str) -> Response:
     with contention_is_unavailable():

@@ -1,6 +1,6 @@
 """Order errors, each with the HTTP status and code it is answered with."""
 
-from storefront.web.errors import Conflict, NotFound, Unprocessable
+from storefront.web.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 
 
 class UnsellableLines(Unprocessable):
@@ -41,3 +41,15 @@ class OrderNotCancellable(Conflict):
 class OrderTooLarge(Unprocessable):
     code = "order_too_large"
     message = "The order is over the shop's limits per line, per order or in value; details name them."
+
+
+# What placing an order can answer, by whichever route it is placed (503: the database aborted
+# the transaction for contention; nothing was changed).
+PLACEMENT_ERRORS = (
+    UnsellableLines,
+    PriceChanged,
+    InsufficientStock,
+    IdempotencyKeyReused,
+    OrderTooLarge,
+    ServiceUnavailable,
+)

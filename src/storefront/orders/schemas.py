@@ -1,5 +1,6 @@
 """What a shopper sends to place an order, and how an order reads back."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -14,6 +15,8 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+
+from storefront.web.envelope import Answer
 
 MAX_LINES = 100
 MAX_QUANTITY = 1000
@@ -158,3 +161,55 @@ class PushView:
             "next_attempt_at": self.next_attempt_at,
         }
         return data
+
+
+class Customer(Answer):
+    name: str = Field(examples=["Zainab Ali"])
+    email: str = Field(examples=["zainab@example.com"])
+    phone: str | None = Field(examples=["+9647700000000"])
+
+
+class OrderLine(Answer):
+    line_no: int = Field(description="The line's number in the order, from 1.")
+    product_id: str = Field(description="Our id of the product.")
+    erp_item_id: str
+    sku: str | None
+    name: str
+    quantity: int
+    unit_price: float = Field(description="The price the line was ordered at (a decimal amount).")
+    line_total: float
+
+
+class Order(Answer):
+    """An order: `accepted` once taken (its stock reserved), `confirmed` once the ERP holds its sales
+    order, `failed` when the ERP refused it (its stock given back), or `cancelled`."""
+
+    id: uuid.UUID = Field(description="The order's id (unguessable: it is how the shopper reads it back).")
+    number: str = Field(description="Our order number, also the ERP sales order's number.")
+    status: str = Field(examples=["accepted"])
+    customer: Customer
+    notes: str | None
+    currency: str = Field(examples=["IQD"])
+    total: float = Field(description="The sum of the line totals (a decimal amount).")
+    lines: list[OrderLine]
+    erp_salesorder_id: str | None
+    erp_salesorder_number: str | None
+    created_at: datetime
+    confirmed_at: datetime | None
+    failed_at: datetime | None
+    cancelled_at: datetime | None
+
+
+class OrderPush(Answer):
+    """How far the order's push to the ERP is: the creation of its sales order, or, for an order
+    cancelled after it may have reached the ERP, the voiding of it."""
+
+    status: str = Field(description="pending, done, failed or withdrawn (cancelled before it was sent).")
+    action: str = Field(description="create or void.")
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime
+
+
+class OrderWithPush(Order):
+    push: OrderPush

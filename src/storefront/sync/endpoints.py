@@ -6,15 +6,25 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.responses import Response
 
-from storefront.cache import CATALOG, SYNC_STATUS, CachedRoute, cached_response
+from storefront.cache import CATALOG, SYNC_STATUS, CachedRoute, cached, cached_response
 from storefront.db.session import ReadSession
 from storefront.sync.component import SyncComponent
 from storefront.sync.repository import SyncRunRepository
-from storefront.sync.schemas import SyncRequest, SyncRunView, SyncStatusView
-from storefront.sync.webhooks import SIGNATURE_HEADER, parse_delivery, verify_signature
+from storefront.sync.schemas import WEBHOOK_BODY, SyncRequest, SyncRunView, SyncStatusView, WebhookReceipt
+from storefront.sync.service import SyncInProgress
+from storefront.sync.webhooks import (
+    SIGNATURE_HEADER,
+    InvalidItemId,
+    InvalidWebhookSignature,
+    WebhookProcessingFailed,
+    parse_delivery,
+    verify_signature,
+)
 from storefront.web.auth import require_admin
+from storefront.web.contract import raises
 from storefront.web.edge import EdgeRoute, edge, form_pairs, is_form
-from storefront.web.errors import NotFound, ServiceUnavailable
+from storefront.web.envelope import PageMeta, envelope
+from storefront.web.errors import BadRequest, NotFound, ServiceUnavailable, Unprocessable
 from storefront.web.pagination import Page, page_meta, page_params
 from storefront.web.responses import JSONResponse, success
 
@@ -39,7 +49,16 @@ def get_sync(request: Request) -> SyncComponent:
 Sync = Annotated[SyncComponent, Depends(get_sync)]
 
 
-@consumer_router.post("/inventory", dependencies=[Depends(require_admin)])
+@consumer_router.post(
+    "/inventory",
+    dependencies=[Depends(require_admin)],
+    status_code=202,
+    response_model=envelope(SyncRunView),
+    responses={
+        200: {"model": envelope(SyncRunView), "description": "With `wait=true`: the finished run."},
+        **raises(SyncInProgress, ServiceUnavailable),
+    },
+)
 async def trigger_sync(
     sync: Sync,
     body: Annotated[SyncRequest | None, Body()] = None,
@@ -55,7 +74,8 @@ async def trigger_sync(
     return success(begun.view.model_dump(mode="json"), status_code=202)
 
 
-@consumer_router.get("/status")
+@consumer_router.get("/status", response_model=envelope(SyncStatusView))
+@cached(SYNC_STATUS_ROUTE)
 async def sync_status(request: Request, session: ReadSession) -> Response:
     """Product counts, the last run and whether one is running (cached; every run invalidates it)."""
 
@@ -73,17 +93,26 @@ async def sync_status(request: Request, session: ReadSession) -> Response:
         )
         return status.model_dump(mode="json"), {}
 
-    return await cached_response(request, SYNC_STATUS_ROUTE, compute)
+    return await cached_response(request, compute)
 
 
-@tds_router.get("/runs", dependencies=[Depends(require_admin)])
+@tds_router.get(
+    "/runs",
+    dependencies=[Depends(require_admin)],
+    response_model=envelope(list[SyncRunView], PageMeta, "SyncRunPage"),
+)
 async def list_runs(session: ReadSession, page: Annotated[Page, Depends(page_params)]) -> JSONResponse:
     runs, total = await SyncRunRepository(session).page(page.skip, page.limit)
     data = [SyncRunView.of(run).model_dump(mode="json") for run in runs]
     return success(data, page_meta(page, len(data), page.skip + len(data) < total, total))
 
 
-@tds_router.get("/runs/{run_id}", dependencies=[Depends(require_admin)])
+@tds_router.get(
+    "/runs/{run_id}",
+    dependencies=[Depends(require_admin)],
+    response_model=envelope(SyncRunView),
+    responses=raises(SyncRunNotFound),
+)
 async def get_run(session: ReadSession, run_id: uuid.UUID) -> JSONResponse:
     run = await SyncRunRepository(session).get(run_id)
     if run is None:
@@ -91,7 +120,22 @@ async def get_run(session: ReadSession, run_id: uuid.UUID) -> JSONResponse:
     return success(SyncRunView.of(run).model_dump(mode="json"))
 
 
-@tds_router.post("/webhooks/zoho")
+@tds_router.post(
+    "/webhooks/zoho",
+    response_model=envelope(WebhookReceipt),
+    responses={
+        202: {"model": envelope(WebhookReceipt), "description": "Deferred to the next scheduled sync."},
+        **raises(
+            InvalidWebhookSignature,
+            BadRequest,
+            InvalidItemId,
+            Unprocessable,
+            WebhookProcessingFailed,
+            ServiceUnavailable,
+        ),
+    },
+    openapi_extra={"requestBody": WEBHOOK_BODY},
+)
 @edge(body_limit="max_webhook_body_bytes", accepts=("json", "form"))
 async def zoho_webhook(request: Request) -> JSONResponse:
     """A signed Zoho item webhook (JSON or form-encoded); a repeated delivery answers 200 with

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from storefront.sync.models import RunStatus, SyncRun
+from storefront.web.envelope import Answer
 
 SyncMode = Literal["full", "incremental", "items"]
 # What a run is doing: reading items, asking about the ones a full listing never saw, pricing.
@@ -42,7 +43,7 @@ class SyncRequest(BaseModel):
         return list(dict.fromkeys(self.item_ids or []))
 
 
-class SyncCounts(BaseModel):
+class SyncCounts(Answer):
     fetched: int = 0
     created: int = 0
     updated: int = 0
@@ -51,7 +52,7 @@ class SyncCounts(BaseModel):
     failed: int = 0
 
 
-class SyncProgressView(BaseModel):
+class SyncProgressView(Answer):
     """How far a run is: its phase, the items it expects (from the mirror's size) and, while it
     runs, the time left at the pace it has kept so far."""
 
@@ -60,7 +61,7 @@ class SyncProgressView(BaseModel):
     eta_seconds: float | None
 
 
-class SyncRunView(BaseModel):
+class SyncRunView(Answer):
     id: uuid.UUID
     mode: str
     status: str
@@ -104,15 +105,49 @@ class SyncRunView(BaseModel):
         )
 
 
-class ProductCounts(BaseModel):
+class ProductCounts(Answer):
     total: int
     in_stock: int
     out_of_stock: int
 
 
-class SyncStatusView(BaseModel):
+class SyncStatusView(Answer):
     products: ProductCounts
     last_successful_sync_at: datetime | None
     last_run: SyncRunView | None
     running: bool
     running_run_id: uuid.UUID | None
+
+
+class WebhookReceipt(Answer):
+    """What became of a webhook delivery."""
+
+    delivery_id: int
+    duplicate: bool = Field(description="The same delivery arrived before; nothing more was done.")
+    status: str = Field(
+        description="`processed`, `deferred` (a sync was running: the next one reads the items), or `duplicate`."
+    )
+    item_ids: list[str] = Field(description="The ERP items the delivery names.")
+    run: SyncRunView | None = Field(description="The sync of those items, when one ran.")
+
+
+# The body of Zoho's item webhook as the OpenAPI document describes it, JSON or form-encoded: the
+# items it names are synced (their data is read from the ERP, never taken from the body).
+_WEBHOOK_PAYLOAD = {
+    "type": "object",
+    "properties": {
+        "item": {"type": "object", "properties": {"item_id": {"type": "string"}}},
+        "items": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"item_id": {"type": "string"}}},
+        },
+        "item_id": {"type": "string"},
+    },
+}
+WEBHOOK_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": _WEBHOOK_PAYLOAD},
+        "application/x-www-form-urlencoded": {"schema": _WEBHOOK_PAYLOAD},
+    },
+}

@@ -6,8 +6,9 @@ from fastapi import Request
 from pydantic import SecretStr
 
 from storefront.web.clients import client_address
+from storefront.web.contract import ADMIN_SECURITY_SCHEME
 from storefront.web.edge import Gate
-from storefront.web.errors import Unauthorized
+from storefront.web.errors import TooManyRequests, Unauthorized
 from storefront.web.ratelimit import ADMIN_FAILURES, RateLimits
 
 # `storefront serve` refuses a shorter admin token (docs/security.md).
@@ -52,4 +53,4 @@ async def _require_admin(request: Request) -> None:
 
 
 # A gate: checked before the request body is read (storefront.web.edge).
-require_admin = Gate(_require_admin)
+require_admin = Gate(_require_admin, raises=(Unauthorized, TooManyRequests), security=ADMIN_SECURITY_SCHEME)

@@ -6,42 +6,66 @@ cannot store in the path and query, and for a request with a body: refuses a con
 route does not take (415), and reads the body under the route's size limit (413, by
 Content-Length before reading and while streaming), refusing unstorable text in it (422).
 
-A route names its body limit (a setting) and, when it reads the raw body itself, the media types it
-takes, with `@edge(...)`; a route with a JSON model takes JSON, one with form fields takes forms.
+A route names its body limit (a setting) and the media types its body may have with `@edge(...)`:
+JSON unless it says otherwise (a form, or both for the webhook). Each route also documents the
+answers these checks give, with the errors its endpoint declares (storefront.web.contract).
+
+Nothing here reads FastAPI's private internals: gates come from the `dependencies` a route is
+built with, and the full path templates from `fastapi.routing.iter_route_contexts`.
 """
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from email.message import Message as EmailMessage
+from re import Pattern
 from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qsl
 
-from fastapi import params
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi import FastAPI, params
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from starlette.requests import ClientDisconnect, Request
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import Message, Receive, Scope, Send
 
 from storefront.config import Settings
-from storefront.web.errors import PayloadTooLarge, UnsupportedMediaType
+from storefront.web.contract import ALWAYS, WITH_PATH_PARAMETERS, ErrorClass, Responses, answers
+from storefront.web.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from storefront.web.hygiene import refuse_unstorable_form, refuse_unstorable_json, refuse_unstorable_url
 
 MediaKind = Literal["json", "form"]
 BodyLimit = Literal["max_body_bytes", "max_order_body_bytes", "max_webhook_body_bytes"]
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A body that is not text in its declared encoding is refused by FastAPI itself (400).
+_BODY_ERRORS: tuple[ErrorClass, ...] = (BadRequest, PayloadTooLarge, UnsupportedMediaType)
 _PASSED = "storefront.gates_passed"
 _EDGE = "__storefront_edge__"
+# Set on a cached read's endpoint by `storefront.cache.cached`: the route documents 304 and ETag.
+CACHED_READ = "__storefront_cached__"
+# The route serving a request, in its scope (for the HTTP metrics and the read cache).
+SERVED_ROUTE = "storefront.served_route"
 
 
 class Gate:
-    """A check that runs before the body is read; declared on a route as `Depends(gate)`.
+    """A check that runs before the body is read; declared in a route's or its router's
+    `dependencies=[Depends(gate)]`, with the errors it answers (and the security scheme it stands
+    for) so that the route documents them.
 
     FastAPI calls it again after the body is parsed (it is an ordinary dependency, so the route's
-    OpenAPI and dependency tree show it); that second call does nothing.
+    OpenAPI and dependency tree show it); that second call does nothing. A gate named among an
+    endpoint's parameters instead still runs, but only after the body has been read.
     """
 
-    def __init__(self, check: Callable[[Request], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        check: Callable[[Request], Awaitable[None]],
+        *,
+        raises: tuple[ErrorClass, ...] = (),
+        security: str | None = None,
+    ) -> None:
         self.check = check
+        self.raises = raises
+        self.security = security
 
     async def __call__(self, request: Request) -> None:
         passed: set[Gate] = request.scope.setdefault(_PASSED, set())
@@ -53,16 +77,36 @@ class Gate:
 @dataclass(frozen=True, slots=True)
 class EdgeSpec:
     body_limit: BodyLimit = "max_body_bytes"
-    accepts: tuple[MediaKind, ...] | None = None
+    accepts: tuple[MediaKind, ...] = ("json",)
+
+
+@dataclass(frozen=True, slots=True)
+class ServedRoute:
+    """A route as the application serves it: its full path template (the prefixes of the routers it
+    is included through and all), and for a cached read its `CachedRoute`."""
+
+    path_format: str
+    path_regex: Pattern[str]
+    cached: Any
+    source: BaseRoute | RouteContext = field(repr=False, compare=False)
+
+    def operation(self, method: str) -> dict[str, Any]:
+        """This route's operation as the OpenAPI document describes it (built for this route alone)."""
+        document = get_openapi(title="", version="", routes=[self.source])
+        try:
+            operation: dict[str, Any] = document["paths"][self.path_format][method.lower()]
+        except KeyError:
+            raise TypeError(f"{self.path_format}: not in the OpenAPI document") from None
+        return operation
 
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
 def edge(
-    *, body_limit: BodyLimit = "max_body_bytes", accepts: tuple[MediaKind, ...] | None = None
+    *, body_limit: BodyLimit = "max_body_bytes", accepts: tuple[MediaKind, ...] = ("json",)
 ) -> Callable[[Endpoint], Endpoint]:
-    """Declare an endpoint's body limit and, for one that reads its raw body, what it accepts."""
+    """Declare an endpoint's body limit and the media types its body may have (JSON unless told)."""
 
     def mark(endpoint: Endpoint) -> Endpoint:
         setattr(endpoint, _EDGE, EdgeSpec(body_limit, accepts))
@@ -71,12 +115,11 @@ def edge(
     return mark
 
 
-def _gates(dependant: Dependant) -> list[Gate]:
+def _gates(dependencies: Iterable[params.Depends]) -> list[Gate]:
     found: list[Gate] = []
-    for sub in dependant.dependencies:
-        found.extend(_gates(sub))
-        if isinstance(sub.call, Gate) and sub.call not in found:
-            found.append(sub.call)
+    for depends in dependencies:
+        if isinstance(depends.dependency, Gate) and depends.dependency not in found:
+            found.append(depends.dependency)
     return found
 
 
@@ -144,19 +187,66 @@ _MEDIA_TYPES: dict[MediaKind, str] = {"json": "application/json", "form": "appli
 
 
 class EdgeRoute(APIRoute):
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, endpoint, **kwargs)
-        spec: EdgeSpec = getattr(endpoint, _EDGE, EdgeSpec())
-        self.gates = _gates(self.dependant)
-        self.body_limit = spec.body_limit
-        self.accepts: tuple[MediaKind, ...] = spec.accepts or self._accepts_from_body()
+    """The route class of every router: the checks above, and the route's answers documented."""
 
-    def _accepts_from_body(self) -> tuple[MediaKind, ...]:
-        if self.body_field is None:
-            return ()
-        return ("form",) if isinstance(self.body_field.field_info, params.Form) else ("json",)
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        dependencies: Sequence[params.Depends] | None = None,
+        responses: Responses | None = None,
+        status_code: int | None = None,
+        methods: set[str] | list[str] | None = None,
+        operation_id: str | None = None,
+        openapi_extra: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        spec: EdgeSpec = getattr(endpoint, _EDGE, EdgeSpec())
+        gates = _gates(dependencies or ())
+        cached = getattr(endpoint, CACHED_READ, None)
+        errors = [*ALWAYS, *(error for gate in gates for error in gate.raises)]
+        if _BODY_METHODS.intersection(methods or ()):
+            errors += _BODY_ERRORS
+        if "{" in path:
+            errors += WITH_PATH_PARAMETERS
+        declared = responses or {}
+        successes = [status_code or 200, *(int(s) for s in declared if str(s).startswith("2"))]
+        schemes = [gate.security for gate in gates if gate.security is not None]
+        if schemes:
+            openapi_extra = {"security": [{scheme: []} for scheme in schemes], **(openapi_extra or {})}
+        super().__init__(
+            path,
+            endpoint,
+            dependencies=dependencies,
+            responses=answers(declared, errors, successes, cached is not None),
+            status_code=status_code,
+            methods=methods,
+            operation_id=operation_id or kwargs.get("name") or endpoint.__name__,
+            openapi_extra=openapi_extra,
+            **kwargs,
+        )
+        self.gates = gates
+        self.body_limit = spec.body_limit
+        self.accepts = spec.accepts
+        self.cached = cached
+        self.served = [ServedRoute(self.path_format, self.path_regex, cached, self)]
+
+    def serve_as(self, contexts: Sequence[RouteContext]) -> None:
+        """Learn the full templates this route is served under (see `learn_route_templates`)."""
+        self.served = [
+            ServedRoute(context.path_format, compile_path(context.path_format)[0], self.cached, context)
+            for context in contexts
+            if context.path_format
+        ]
+
+    def _served_for(self, path: str) -> ServedRoute:
+        if len(self.served) == 1:
+            return self.served[0]
+        return next((served for served in self.served if served.path_regex.match(path)), self.served[0])
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[SERVED_ROUTE] = self._served_for(scope["path"])
         if scope["type"] != "http" or (self.methods and scope["method"] not in self.methods):
             await super().handle(scope, receive, send)
             return
@@ -176,10 +266,25 @@ class EdgeRoute(APIRoute):
         limit: int = getattr(settings, self.body_limit)
         kind = _media_kind(request.headers.get("content-type"))
         body = await read_body(request, receive, limit)
-        if body and self.accepts and kind not in self.accepts:
+        if body and kind not in self.accepts:
             raise UnsupportedMediaType(details={"accepted": [_MEDIA_TYPES[k] for k in self.accepts]})
         if kind == "json":
             refuse_unstorable_json(body)
         elif kind == "form":
             refuse_unstorable_form(body)
         return _replay(body, receive)
+
+
+def learn_route_templates(app: FastAPI) -> None:
+    """Tell every route the full templates it is served under, once the app's routers are included.
+
+    FastAPI includes routers without copying their routes, so a route knows only its own path;
+    `iter_route_contexts` (FastAPI's public view of the included routes) has the full ones.
+    """
+    served: dict[int, tuple[EdgeRoute, list[RouteContext]]] = {}
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, EdgeRoute):
+            served.setdefault(id(route), (route, []))[1].append(context)
+    for route, contexts in served.values():
+        route.serve_as(contexts)

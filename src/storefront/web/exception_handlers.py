@@ -8,18 +8,33 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from storefront.web.errors import StorefrontError
+from storefront.web.errors import (
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    StorefrontError,
+    TooManyRequests,
+    Unauthorized,
+    Unprocessable,
+    UnsupportedMediaType,
+)
 from storefront.web.responses import error
 
-_HTTP_CODES = {
-    400: ("bad_request", "The request could not be understood."),
-    401: ("unauthorized", "A valid admin token is required."),
-    403: ("forbidden", "This operation is not allowed."),
-    404: ("not_found", "The resource was not found."),
-    405: ("method_not_allowed", "The method is not allowed on this resource."),
-    413: ("payload_too_large", "The request body is too large."),
-    415: ("unsupported_media_type", "The request body must be JSON."),
-    429: ("rate_limited", "Too many requests."),
+# The errors the framework itself raises (no route, wrong method, ...), by status.
+_FRAMEWORK_ERRORS: dict[int, type[StorefrontError]] = {
+    error.status_code: error
+    for error in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        TooManyRequests,
+    )
 }
 
 
@@ -55,15 +70,16 @@ async def storefront_error_handler(_: Request, exc: Exception) -> Response:
 
 async def validation_error_handler(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return error(422, "validation_error", "The request is invalid.", _validation_details(exc))
+    return error(
+        Unprocessable.status_code, Unprocessable.code, Unprocessable.message, _validation_details(exc)
+    )
 
 
 async def http_error_handler(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    code, message = _HTTP_CODES.get(exc.status_code, ("http_error", "The request failed."))
-    headers = exc.headers
-    if exc.status_code == 401 and not headers:
-        headers = {"WWW-Authenticate": "Bearer"}
+    known = _FRAMEWORK_ERRORS.get(exc.status_code)
+    code, message = (known.code, known.message) if known else ("http_error", "The request failed.")
+    headers = exc.headers or (dict(known.headers) if known and known.headers else None)
     return error(exc.status_code, code, message, headers=headers)
 
 

@@ -2,25 +2,51 @@
 or, when STOREFRONT_OPERATOR_PORT is set, only on that port (without a token) and not on the
 service port. The operator listener runs in every API process; the port is bound with
 SO_REUSEPORT, so several workers share it (their metrics are merged, docs/metrics.md).
+
+/docs is Swagger UI served from this process: its assets come from the fastapi-offline package
+(pinned), the page that starts it from storefront/web/static, under a Content-Security-Policy that
+names no other origin and allows no inline script. It works behind a firewall or offline.
 """
 
 import asyncio
 import socket
+from pathlib import Path
 
+import fastapi_offline
 import uvicorn
 from fastapi import APIRouter, Depends, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from storefront.web.auth import bearer_token, check_admin_token
 from storefront.web.edge import EdgeRoute, Gate
-from storefront.web.errors import NotFound, Unauthorized
+from storefront.web.errors import NotFound, TooManyRequests, Unauthorized
 from storefront.web.responses import JSONResponse, error
 
 ON_OPERATOR_PORT = "storefront.operator_port"
 OPENAPI_PATH = "/openapi.json"
-_OPERATOR_PATHS = ("/metrics", OPENAPI_PATH, "/docs", "/health/")
+DOCS_PATH = "/docs"
+_OPERATOR_PATHS = ("/metrics", OPENAPI_PATH, DOCS_PATH, "/health/")
+_OWN_STATIC = Path(__file__).parent / "static"
+_SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
+# name: (file, media type)
+_DOCS_ASSETS = {
+    "swagger-ui-bundle.js": (_SWAGGER_UI / "swagger-ui-bundle.js", "text/javascript"),
+    "swagger-ui.css": (_SWAGGER_UI / "swagger-ui.css", "text/css"),
+    "favicon.png": (_SWAGGER_UI / "favicon.png", "image/png"),
+    "docs.js": (_OWN_STATIC / "docs.js", "text/javascript"),
+}
+_DOCS_PAGE = (_OWN_STATIC / "docs.html").read_text()
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+_DOCS_HEADERS = {
+    "Content-Security-Policy": DOCS_CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 async def _operator_only(request: Request) -> None:
@@ -32,7 +58,7 @@ async def _operator_only(request: Request) -> None:
         raise Unauthorized()
 
 
-operator_only = Gate(_operator_only)
+operator_only = Gate(_operator_only, raises=(NotFound, Unauthorized, TooManyRequests))
 router = APIRouter(route_class=EdgeRoute, include_in_schema=False, dependencies=[Depends(operator_only)])
 
 
@@ -41,9 +67,20 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(request.app.openapi())
 
 
-@router.get("/docs")
-async def docs(request: Request) -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url=OPENAPI_PATH, title=f"{request.app.title} API")
+@router.get(DOCS_PATH)
+async def docs() -> HTMLResponse:
+    return HTMLResponse(_DOCS_PAGE, headers={**_DOCS_HEADERS, "Cache-Control": "no-store"})
+
+
+@router.get(DOCS_PATH + "/assets/{name}")
+async def docs_asset(name: str) -> Response:
+    asset = _DOCS_ASSETS.get(name)
+    if asset is None:
+        raise NotFound()
+    path, media_type = asset
+    return FileResponse(
+        path, media_type=media_type, headers={**_DOCS_HEADERS, "Cache-Control": "private, max-age=3600"}
+    )
 
 
 class OperatorListener:

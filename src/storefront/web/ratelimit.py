@@ -105,7 +105,7 @@ def _gate(rule: Rule) -> Gate:
         if limits is not None:
             await limits.consume(rule, client_address(request.scope))
 
-    return Gate(check)
+    return Gate(check, raises=(TooManyRequests,))
 
 
 # Gates (storefront.web.edge) of the public writes: counted before the body is read.
