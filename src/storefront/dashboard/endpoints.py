@@ -176,6 +176,7 @@ async def retry_order(request: Request, order_id: str, form_token: FormToken = N
 
 
 @router.post("/orders/{order_id}/cancel")
+@edge(accepts=("form",))
 async def cancel_order(request: Request, order_id: str, form_token: FormToken = None) -> Response:
     return await _order_action(request, order_id, form_token, "cancelled")
 
