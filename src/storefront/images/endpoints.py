@@ -12,10 +12,12 @@ from storefront.images.serving import (
     IMMUTABLE,
     ImageNotFound,
     PictureServer,
+    WidthNotOffered,
     checked_width,
     image_response,
 )
 from storefront.images.urls import ROUTE_PREFIX
+from storefront.web.contract import raises
 from storefront.web.edge import EdgeRoute
 from storefront.web.errors import ProductNotFound
 
@@ -60,7 +62,7 @@ def _server(request: Request) -> PictureServer:
     "/{erp_item_id}",
     summary="A product's current picture, or the placeholder when it has none",
     response_class=Response,
-    responses=_PICTURE,
+    responses={**_PICTURE, **raises(ProductNotFound, WidthNotOffered)},
 )
 async def current_picture(request: Request, erp_item_id: str, w: Width = None) -> Response:
     width = checked_width(w)
@@ -72,7 +74,7 @@ async def current_picture(request: Request, erp_item_id: str, w: Width = None) -
     "/{erp_item_id}/{content_hash}",
     summary="A product's picture by its content hash (as in image_url): cacheable for good",
     response_class=Response,
-    responses=_PICTURE,
+    responses={**_PICTURE, **raises(ProductNotFound, ImageNotFound, WidthNotOffered)},
 )
 async def picture_by_content(
     request: Request, erp_item_id: str, content_hash: str, w: Width = None
