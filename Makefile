@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-sqlite test-postgres lint install clean openapi
+.PHONY: demo test test-sqlite test-postgres lint install clean openapi screenshot
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test-postgres: $(STAMP) $(CHROMIUM)
 # The OpenAPI document the app team generates its client from; tests/contract checks it is current.
 openapi: $(STAMP)
 	$(BIN)/storefront openapi --output docs/openapi.json
+
+# The dashboard's picture in the docs, taken by its browser test.
+screenshot: $(STAMP) $(CHROMIUM)
+	STOREFRONT_UPDATE_SCREENSHOT=1 $(BIN)/python -m pytest tests/dashboard/test_dashboard_browser.py -k retries
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

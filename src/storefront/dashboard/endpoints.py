@@ -1,6 +1,7 @@
 """The operator dashboard: HTML pages, a login form, a CSRF-safe retry button."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -67,7 +68,16 @@ _templates = Environment(
     autoescape=select_autoescape(["html"]),
     auto_reload=False,
 )
+
+
+def _money(value: Decimal | float) -> str:
+    """An amount as people write it: thousands grouped, no trailing zero decimals (56,500)."""
+    text = f"{Decimal(str(value)):,.2f}"
+    return text[:-3] if text.endswith(".00") else text
+
+
 _templates.filters["when"] = _when
+_templates.filters["money"] = _money
 _templates.filters["compact"] = _compact
 
 
