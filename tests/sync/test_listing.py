@@ -6,10 +6,12 @@ first page has answered, the way a merchant's edit would land during a slow sync
 """
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
+from storefront.erp.items import format_zoho_time
 from tests.support.emulator import EmulatorHandle
 from tests.sync.conftest import listed_products, run_sync
 from tests.sync.test_sync import catalog_items, load
@@ -92,4 +94,38 @@ async def test_an_incremental_sync_of_more_than_a_page_loses_no_update_edited_be
     listed = await listed_products(shop)
     expected = {item["item_id"]: item["actual_available_stock"] for item in changed}
     expected[again["item_id"]] = 9
+    assert {item_id: product["stock"] for item_id, product in listed.items()} == expected
+
+
+async def test_an_incremental_sync_of_items_saved_together_loses_no_update_edited_between_pages(
+    emulator: EmulatorHandle, shop: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """Items saved a hundred a second (an import): the listing turns pages across seconds, and an
+    item edited meanwhile makes it read the shifted stretch again."""
+    items = catalog_items(450)
+    await load(emulator, items)
+    await run_sync(shop, admin_headers, mode="full")
+    base = datetime.now(UTC) - timedelta(minutes=5)
+    changed = [
+        {
+            **item,
+            "actual_available_stock": 700 + n,
+            "last_modified_time": format_zoho_time(base + timedelta(seconds=n // 100)),
+        }
+        for n, item in enumerate(items)
+    ]
+    emulator.state.items.load(changed)
+    await emulator.control.faults(latency_ms=LATENCY_MS)
+
+    run_id = await start_sync(shop, admin_headers, "incremental")
+    await after_pages(emulator, 1)
+    again = {**changed[5], "actual_available_stock": 4, "available_stock": 4}
+    await emulator.control.put_items([again], webhooks=False)
+    run = await finished_run(shop, admin_headers, run_id)
+    await emulator.control.faults(latency_ms=0)
+
+    assert run["status"] == "completed", run["error"]
+    listed = await listed_products(shop)
+    expected = {item["item_id"]: item["actual_available_stock"] for item in changed}
+    expected[again["item_id"]] = 4
     assert {item_id: product["stock"] for item_id, product in listed.items()} == expected

@@ -1,17 +1,23 @@
 """Reading every item modified after a mark, page by page, without skipping any.
 
 Zoho pages by offset over a list sorted by last_modified_time, and an item edited between two
-page reads moves to the end and shifts the rest: the next page would start one item late. So
-the listing asks again from the last modification it has read (less a second: whether Zoho's
-filter is inclusive is not confirmed) instead of asking for the next page, and drops what it has
-already taken. Only when a whole page lies within one second must it turn the page; if an item
-of such a second is later seen again (edited meanwhile, so the pages after it shifted), that
-second is read once more at the end. An item edited meanwhile is read again with its new figures.
+page reads moves to the end and shifts the rest: the next page would start one item late. A
+listing therefore moves on in one of two ways after each page:
+
+- it asks again from the last modification it has read (less a second: whether Zoho's filter is
+  inclusive is not confirmed), dropping what it has already taken: a shift cannot hide anything,
+  and it costs a re-read of the page's last second; or,
+- when that second holds much of the page (items saved together, as an import saves them), it
+  turns the page instead, and keeps watch: an item seen again after a turn was edited meanwhile
+  (with a new stamp, or within its second) and may have shifted an item past a page boundary, so
+  once the listing is done it reads again from that item's old place to the last boundary turned.
+
+An item edited during the listing is read again with its new figures.
 """
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from storefront.db.base import utcnow
@@ -20,6 +26,9 @@ from storefront.erp.items import parse_zoho_time
 
 # Zoho's timestamps are whole seconds.
 _INCLUSIVE = timedelta(seconds=1)
+# Ask again from the last second read when it holds at most this share of a page, else turn the page.
+_RESTART_SHARE = 0.25
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,106 +46,100 @@ class ListingPage:
     read_at: datetime  # no later than the ERP read these items
 
 
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    """A page turned by offset: the query's window began at `start`, the page ended at `end`."""
+
+    start: datetime | None
+    end: datetime
+
+
 @dataclass
-class _Taken:
-    """What a listing has taken, by item id: the modification stamp and its time."""
+class _Watch:
+    """What a listing has taken (stamp and time by item id), the pages it turned, what moved."""
 
-    stamps: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)
-    # Seconds read by turning pages, the items read in them, and those of them to read again.
-    paged_seconds: dict[str, datetime] = field(default_factory=dict)
-    reread: set[datetime] = field(default_factory=set)
+    taken: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)
+    turns: list[_Turn] = field(default_factory=list)
+    moved_from: list[datetime] = field(default_factory=list)
 
-    def take(self, raw: dict[str, Any], *, turned: bool = False) -> tuple[bool, datetime | None]:
-        """Whether the item is new to the listing (or changed since), and its modification time.
-
-        `turned`: the item comes from a page turned within one second. Seen there again, an item
-        of that second has moved (edited within the second), and the pages after it shifted.
-        """
+    def take(self, raw: dict[str, Any], *, after_turn: bool) -> tuple[bool, datetime | None]:
+        """Whether the item is new to the listing (or changed since), and its modification time."""
         item_id = str(raw.get("item_id") or "")
         stamp = str(raw.get("last_modified_time") or "")
         modified = parse_zoho_time(stamp)
-        known = self.stamps.get(item_id)
-        second = self.paged_seconds.get(item_id)
-        if second is not None and (second != modified or turned):
-            self.reread.add(second)
+        known = self.taken.get(item_id)
+        if known is not None and known[1] is not None and (known[0] != stamp or after_turn):
+            # Seen again after a turn, or with a new stamp: it moved, the pages after it shifted.
+            self.moved_from.append(known[1])
         if known is not None and known[0] == stamp:
             return False, modified
-        self.stamps[item_id] = (stamp, modified)
+        self.taken[item_id] = (stamp, modified)
         return True, modified
 
-    def note_paged(self, items: list[dict[str, Any]], second: datetime) -> None:
-        for raw in items:
-            if parse_zoho_time(str(raw.get("last_modified_time") or "")) == second:
-                self.paged_seconds[str(raw.get("item_id") or "")] = second
-
-    def forget_before(self, floor: datetime) -> None:
-        """Only the last second's items can come again unchanged: let older entries go."""
-        self.stamps = {
-            key: value for key, value in self.stamps.items() if value[1] is None or value[1] >= floor
-        }
+    def shifted(self) -> tuple[datetime, datetime] | None:
+        """From where to where to read again: from the earliest moved item's old place to the last
+        boundary turned after it; None when no move could have hidden anything."""
+        ends = [
+            turn.end
+            for turn in self.turns
+            for moved in self.moved_from
+            if (turn.start is None or turn.start <= moved) and moved <= turn.end
+        ]
+        if not ends:
+            return None
+        return min(self.moved_from), max(ends)
 
 
 async def list_modified(reader: ItemReader, start: Cursor) -> AsyncIterator[ListingPage]:
-    taken = _Taken()
+    watch = _Watch()
     cursor = start
+    newest = cursor.mark
     while True:
         read_at = utcnow()
-        items, has_more, newest = await _read(reader, cursor, taken)
-        if not has_more:
-            yield ListingPage(items.fresh, Cursor(newest, 1), read_at)
+        after = cursor.mark - _INCLUSIVE if cursor.mark is not None else None
+        answer = await reader.list_items(page=cursor.page, modified_after=after)
+        fresh = []
+        times = []
+        for raw in answer.items:
+            is_new, modified = watch.take(raw, after_turn=cursor.page > 1)
+            if modified is not None:
+                times.append(modified)
+            if is_new:
+                fresh.append(raw)
+        newest = max([*times, *([newest] if newest is not None else [])], default=None)
+        if not answer.has_more or not answer.items:
+            yield ListingPage(fresh, Cursor(newest, 1), read_at)
             break
-        if newest is not None and newest != cursor.mark:
-            # Moved on in time: ask again from there.
+        last_second = sum(1 for moment in times if newest is not None and moment >= newest - _INCLUSIVE)
+        if newest is not None and newest != cursor.mark and last_second <= _RESTART_SHARE * len(answer.items):
             cursor = Cursor(newest, 1)
-            taken.forget_before(newest - _INCLUSIVE)
         else:
-            # A whole page within one second: turn the page, within that second.
-            if cursor.mark is not None:
-                taken.note_paged(items.all, cursor.mark)
+            watch.turns.append(_Turn(after, newest or _EARLIEST))
             cursor = Cursor(cursor.mark, cursor.page + 1)
-        yield ListingPage(items.fresh, cursor, read_at)
-    end = Cursor(newest, 1)
-    for second in sorted(taken.reread):
-        async for page in _reread_second(reader, second, taken, end):
+        yield ListingPage(fresh, cursor, read_at)
+    shifted = watch.shifted()
+    if shifted is not None:
+        async for page in _read_again(reader, watch, *shifted, Cursor(newest, 1)):
             yield page
 
 
-@dataclass
-class _Answer:
-    all: list[dict[str, Any]]
-    fresh: list[dict[str, Any]]
-
-
-async def _read(reader: ItemReader, cursor: Cursor, taken: _Taken) -> tuple[_Answer, bool, datetime | None]:
-    after = cursor.mark - _INCLUSIVE if cursor.mark is not None else None
-    answer = await reader.list_items(page=cursor.page, modified_after=after)
-    fresh = []
-    newest = cursor.mark
-    for raw in answer.items:
-        is_new, modified = taken.take(raw, turned=cursor.page > 1)
-        if modified is not None and (newest is None or modified > newest):
-            newest = modified
-        if is_new:
-            fresh.append(raw)
-    return _Answer(answer.items, fresh), answer.has_more and bool(answer.items), newest
-
-
-async def _reread_second(
-    reader: ItemReader, second: datetime, taken: _Taken, end: Cursor
+async def _read_again(
+    reader: ItemReader, watch: _Watch, since: datetime, until: datetime, end: Cursor
 ) -> AsyncIterator[ListingPage]:
-    """Read one second again, page by page, until the pages go past it. Every item of the second is
-    given again (an edit within the same second keeps its stamp): unchanged ones are not written."""
+    """Read from `since` to past `until` once more: what a shift hid, and items edited within their
+    second (an edit in the same second keeps its stamp: those seconds are given whole)."""
+    moved_seconds = set(watch.moved_from)
     page = 1
     while True:
         read_at = utcnow()
-        answer = await reader.list_items(page=page, modified_after=second - _INCLUSIVE)
+        answer = await reader.list_items(page=page, modified_after=since - _INCLUSIVE)
         fresh = []
         past = False
         for raw in answer.items:
-            is_new, modified = taken.take(raw)
-            if modified == second or is_new:
+            is_new, modified = watch.take(raw, after_turn=False)
+            if is_new or modified in moved_seconds:
                 fresh.append(raw)
-            past = past or (modified is not None and modified > second)
+            past = past or (modified is not None and modified > until)
         yield ListingPage(fresh, end, read_at)
         if past or not answer.has_more or not answer.items:
             return
