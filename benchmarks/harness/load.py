@@ -1,0 +1,182 @@
+"""Load generators: wrk for cached GETs, a light asyncio client for writes, percentiles."""
+
+import asyncio
+import random
+import re
+import statistics
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+# What a client sends next: method, path, body, extra header lines ("Name: value\r\n" each).
+Request = tuple[str, str, bytes, str]
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: str
+
+
+def wrk(port: int, path: str, duration: float, connections: int) -> WrkResult:
+    """`wrk -t1 -cN -dDs --latency` against one URL (Debian package `wrk`)."""
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency", f"http://127.0.0.1:{port}{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"(Non-2xx or 3xx responses: \d+|Socket errors: .*)", output)
+    return WrkResult(rps, _ms(output, "50%"), _ms(output, "99%"), errors.group(1) if errors else "")
+
+
+def _ms(output: str, percentile: str) -> float:
+    value, unit = re.search(rf"\s{percentile}\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else 0.0
+
+
+def timed_get(client: httpx.Client, url: str) -> tuple[float, httpx.Response]:
+    """One GET and its time in milliseconds."""
+    began = time.perf_counter()
+    response = client.get(url)
+    return (time.perf_counter() - began) * 1000, response
+
+
+class Connection:
+    """A bare keep-alive HTTP/1.1 connection: a far lighter load generator than a full client,
+    so the service, not the benchmark, is what runs out of CPU on a small machine."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"", headers: str = "") -> int:
+        status, _ = await self.exchange(method, path, body, headers)
+        return status
+
+    async def exchange(
+        self, method: str, path: str, body: bytes = b"", headers: str = ""
+    ) -> tuple[int, bytes]:
+        """Send one request; its status and body."""
+        if self.reader is None or self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n{headers}\r\n"
+        )
+        self.writer.write(head.encode() + body)
+        status = int((await self.reader.readline()).split()[1])
+        length, chunked = 0, False
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+            elif name.strip().lower() == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+        if not chunked:
+            return status, await self.reader.readexactly(length)
+        chunks = []
+        while size := int((await self.reader.readline()).strip(), 16):
+            chunks.append((await self.reader.readexactly(size + 2))[:-2])
+        await self.reader.readline()
+        return status, b"".join(chunks)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+@dataclass
+class LoadResult:
+    """What a closed loop of clients saw while measuring: statuses, latencies of successes, answers kept."""
+
+    statuses: dict[int, int] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def succeeded(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def rate(self) -> float:
+        return self.succeeded / self.seconds if self.seconds else 0.0
+
+    def p(self, fraction: float) -> float:
+        """A percentile of the successes' latencies, in milliseconds."""
+        return percentile(self.latencies, fraction) * 1000
+
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(self.latencies) * 1000 if self.latencies else 0.0
+
+
+async def closed_loop(
+    port: int,
+    clients: int,
+    next_request: Callable[[int, random.Random], Request],
+    *,
+    seconds: float | None = None,
+    requests: int | None = None,
+    warmup: float = 0.0,
+    success: frozenset[int] = frozenset({200, 201}),
+    keep_bodies: bool = False,
+) -> LoadResult:
+    """`clients` connections, each sending its next request as soon as the last is answered, for
+    `seconds` after `warmup` (or until `requests` have been sent in all). Client n draws from
+    random.Random(n)."""
+    result = LoadResult()
+    measuring = warmup <= 0
+    started = time.perf_counter()
+    stop_at = started + warmup + (seconds or 0.0) if seconds is not None else float("inf")
+    budget = [requests if requests is not None else -1]
+
+    def take_one() -> bool:
+        if budget[0] == -1:
+            return True
+        if budget[0] == 0:
+            return False
+        budget[0] -= 1
+        return True
+
+    async def client(n: int) -> None:
+        rng = random.Random(n)
+        connection = Connection("127.0.0.1", port)
+        try:
+            while time.perf_counter() < stop_at and take_one():
+                method, path, body, headers = next_request(n, rng)
+                began = time.perf_counter()
+                status, answer = await connection.exchange(method, path, body, headers)
+                elapsed = time.perf_counter() - began
+                if measuring:
+                    result.statuses[status] = result.statuses.get(status, 0) + 1
+                    if status in success:
+                        result.latencies.append(elapsed)
+                        if keep_bodies:
+                            result.bodies.append(answer)
+        finally:
+            connection.close()
+
+    async def start_measuring() -> None:
+        nonlocal measuring, started
+        if warmup > 0:
+            await asyncio.sleep(warmup)
+            measuring = True
+        started = time.perf_counter()
+
+    await asyncio.gather(start_measuring(), *(client(n) for n in range(clients)))
+    result.seconds = time.perf_counter() - started
+    return result
