@@ -14,6 +14,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from storefront.dashboard.service import overview
 from storefront.dashboard.session import DashboardSession, DashboardSessions
 from storefront.db.session import commit, discard_after_commit
+from storefront.metrics.collectors import PushPace
 from storefront.orders.service import OrderService, order_hooks
 from storefront.web.auth import check_admin_token
 from storefront.web.edge import EdgeRoute
@@ -137,6 +138,7 @@ async def dashboard(request: Request, notice: str | None = None, order: str | No
             request.app.state.db,
             getattr(request.app.state, "cache_hit_rates", None),
             getattr(request.app.state, "erp", None),
+            PushPace.of(request.app.state.settings),
         ),
         form_token=session.form_token,
         notice=message.format(order=order or "") if message else None,

@@ -8,7 +8,7 @@ from storefront.dashboard.rates import CacheHitRates
 from storefront.dashboard.repository import DashboardRepository
 from storefront.db.engine import Database
 from storefront.erp.client import ErpClient
-from storefront.metrics.collectors import DatabaseFigures, PoolUse, database_figures, pool_use
+from storefront.metrics.collectors import DatabaseFigures, PoolUse, PushPace, database_figures, pool_use
 from storefront.orders.schemas import PushView
 from storefront.sync.schemas import SyncRunView
 
@@ -53,6 +53,7 @@ class Overview:
     hit_rates: dict[str, Any]
     overall_hit_rates: dict[str, float | None]
     erp: ErpStatus
+    pace: PushPace | None = None
 
 
 async def erp_status(erp: ErpClient | None) -> ErpStatus:
@@ -67,7 +68,12 @@ async def erp_status(erp: ErpClient | None) -> ErpStatus:
     )
 
 
-async def overview(database: Database, rates: CacheHitRates | None, erp: ErpClient | None = None) -> Overview:
+async def overview(
+    database: Database,
+    rates: CacheHitRates | None,
+    erp: ErpClient | None = None,
+    pace: PushPace | None = None,
+) -> Overview:
     async with database.sessionmaker() as session:
         repository = DashboardRepository(session)
         runs = await repository.recent_sync_runs(SYNC_RUNS_SHOWN)
@@ -105,9 +111,10 @@ async def overview(database: Database, rates: CacheHitRates | None, erp: ErpClie
         ],
         failed_orders=failed,
         open_orders=open_orders,
-        figures=await database_figures(database),
+        figures=await database_figures(database, pace),
         pools=pool_use(database),
         hit_rates=rates.series(),
         overall_hit_rates=rates.overall(),
         erp=await erp_status(erp),
+        pace=pace,
     )
