@@ -2,7 +2,6 @@
 emulator in its own process, and one `storefront serve` (granian, one worker) pointed at both."""
 
 import asyncio
-import json
 import os
 import secrets
 import time
@@ -117,7 +116,7 @@ def service_env(database_url: str, prefix: str, erp_url: str, token: str) -> dic
 
 @asynccontextmanager
 async def deployment(
-    items: int, logs: Path, *, erp_rate_limit: int = 0, **settings: str
+    items: int, logs: Path, *, erp_rate_limit: int = 0, erp_daily_quota: int = 0, **settings: str
 ) -> AsyncIterator[Deployment]:
     """The scratch database (migrated), Redis prefix and emulator; the API is started by the caller."""
     async with AsyncExitStack() as stack:
@@ -130,7 +129,7 @@ async def deployment(
             env,
             items=items,
             rate_limit_per_minute=erp_rate_limit,
-            daily_quota=0,
+            daily_quota=erp_daily_quota,
             log=logs,
         )
         stack.push_async_callback(emulator.stop)
@@ -139,7 +138,3 @@ async def deployment(
         running = Deployment(database_url, prefix, emulator, token, env, logs)
         stack.push_async_callback(running.stop_api)
         yield running
-
-
-def settings_json(value: dict[str, int]) -> str:
-    return json.dumps(value)
