@@ -1,13 +1,16 @@
-# Storefront developer commands. `make demo` runs the service; `make test` runs the suite.
+# Storefront developer commands. `make demo` runs the service; `make test` runs the suite;
+# `make bench` measures every figure of docs/benchmarks.md (ONLY=sync,cached,uncached,writes for some).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The dashboard's browser test drives Debian's Chromium through Playwright (no browser download).
 CHROMIUM := /usr/bin/chromium
+# The benchmarks' HTTP load generator for cached reads (Debian package).
+WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-sqlite test-postgres lint install clean
+.PHONY: demo test test-sqlite test-postgres lint install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +21,10 @@ $(STAMP): pyproject.toml
 $(CHROMIUM):
 	$(SUDO) apt-get update
 	$(SUDO) apt-get install -y chromium
+
+$(WRK):
+	$(SUDO) apt-get update
+	$(SUDO) apt-get install -y wrk
 
 install: $(STAMP)
 
@@ -31,6 +38,9 @@ test-sqlite: $(STAMP) $(CHROMIUM)
 
 test-postgres: $(STAMP) $(CHROMIUM)
 	STOREFRONT_TEST_DB=postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) $(WRK)
+	$(BIN)/storefront bench $(if $(ONLY),--only $(ONLY))
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -23,17 +24,28 @@ class WrkResult:
     errors: str
 
 
-def wrk(port: int, path: str, duration: float, connections: int) -> WrkResult:
-    """`wrk -t1 -cN -dDs --latency` against one URL (Debian package `wrk`)."""
+def wrk(port: int, path: str, duration: float, connections: int, script: Path | None = None) -> WrkResult:
+    """`wrk -t1 -cN -dDs --latency` against one URL (Debian package `wrk`), or the URLs a Lua script asks."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script)]
     output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency", f"http://127.0.0.1:{port}{path}"],
-        capture_output=True,
-        text=True,
-        check=True,
+        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     errors = re.search(r"(Non-2xx or 3xx responses: \d+|Socket errors: .*)", output)
     return WrkResult(rps, _ms(output, "50%"), _ms(output, "99%"), errors.group(1) if errors else "")
+
+
+def rotating_paths_script(paths: list[str], directory: Path) -> Path:
+    """A wrk Lua script that asks `paths` in turn, one per request."""
+    quoted = ", ".join('"' + path.replace('"', '\\"') + '"' for path in paths)
+    script = directory / "paths.lua"
+    script.write_text(
+        f"local paths = {{{quoted}}}\nlocal i = 0\n"
+        'request = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n'
+    )
+    return script
 
 
 def _ms(output: str, percentile: str) -> float:
@@ -51,6 +63,26 @@ def timed_get(client: httpx.Client, url: str) -> tuple[float, httpx.Response]:
     began = time.perf_counter()
     response = client.get(url)
     return (time.perf_counter() - began) * 1000, response
+
+
+# STOREFRONT_CACHE_MAX_ENTRIES_OVERRIDES under which every list URL asked is computed and stored (a
+# miss), never past the route's bound of stored answers (a bypass, which skips the store).
+STORE_EVERY_LIST = '{"consumer:products": 1000000}'
+
+
+def each_once_uncached(port: int, urls: list[tuple[str, str]], warm: list[str]) -> dict[str, list[float]]:
+    """Ask each (class, URL) once, one at a time, after the `warm` URLs (which open the pools); the
+    milliseconds of each answer by class. Every answer must be 200 and a cache miss."""
+    samples: dict[str, list[float]] = {}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10.0) as client:
+        for url in warm:
+            client.get(url)
+        for label, url in urls:
+            milliseconds, response = timed_get(client, url)
+            if response.status_code != 200 or response.headers.get("x-cache") != "miss":
+                raise RuntimeError(f"{url}: {response.status_code} x-cache={response.headers.get('x-cache')}")
+            samples.setdefault(label, []).append(milliseconds)
+    return samples
 
 
 class Connection:

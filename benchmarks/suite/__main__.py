@@ -30,6 +30,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from benchmarks.harness.load import STORE_EVERY_LIST
 from benchmarks.harness.processes import ROOT
 from benchmarks.harness.yardstick import yardstick_label
 from benchmarks.suite import phases
@@ -91,7 +92,7 @@ async def run(chosen: set[str], options: phases.Options, logs: Path) -> phases.R
             # The benchmark's own ERP answers at once: these figures are Storefront's, not Zoho's pace.
             zoho_requests_per_minute="1000000",
             # Every URL of the uncached mix is computed and stored, never refused storage (bypass).
-            cache_max_entries_overrides='{"consumer:products": 1000000}',
+            cache_max_entries_overrides=STORE_EVERY_LIST,
         ) as running:
             steps.step("starting `storefront serve` (granian, one worker)")
             await running.start_api()

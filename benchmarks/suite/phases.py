@@ -11,14 +11,13 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import asyncpg
-import httpx
 import orjson
 
 from benchmarks.harness.database import plain_url, vacuum_analyze
-from benchmarks.harness.load import LoadResult, Request, closed_loop, percentile, timed_get, wrk
+from benchmarks.harness.load import LoadResult, Request, closed_loop, each_once_uncached, percentile, wrk
 from benchmarks.harness.processes import free_port, serve, server_command, stop, wait_until_up
 from benchmarks.harness.yardstick import TARGET, yardstick_dir
-from benchmarks.search_latency import WARM_UP, Query, query_mix
+from benchmarks.search_latency import WARM_UP, Figures, measure_yardstick, query_mix, search_urls
 from benchmarks.suite.deployment import Deployment
 from benchmarks.suite.figures import Curve, Figure, ms, rate, seconds
 from storefront.demo.catalog import demo_items
@@ -260,42 +259,13 @@ async def measure_wrk(port: int, path: str, duration: float, connections: int) -
 # --- uncached reads -----------------------------------------------------------------------------
 
 
-def uncached_urls(categories: list[str], mix: list[Query], pages: int) -> list[tuple[str, str]]:
-    """(class, URL): category pages at growing offsets, then every query alone and within its category."""
-    urls = [
+def category_urls(categories: list[str], pages: int) -> list[tuple[str, str]]:
+    """(class, URL) of category pages at growing offsets."""
+    return [
         ("category page", f"{PRODUCTS}?{urlencode({'category': category, 'skip': page * 50, 'limit': 50})}")
         for page in range(pages)
         for category in categories
     ]
-    for query in mix:
-        urls.append((f"search, {query.language}", f"{PRODUCTS}?{urlencode({'search': query.text})}"))
-        urls.append(
-            (
-                f"search, {query.language}, within a category",
-                f"{PRODUCTS}?{urlencode({'search': query.text, 'category': query.category})}",
-            )
-        )
-    return urls
-
-
-def ask_each_once(port: int, urls: list[tuple[str, str]]) -> dict[str, list[float]]:
-    samples: dict[str, list[float]] = {}
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10.0) as client:
-        for warm in WARM_UP:
-            client.get(PRODUCTS, params={"search": warm})
-        for label, url in urls:
-            milliseconds, response = timed_get(client, url)
-            if response.status_code != 200 or response.headers.get("x-cache") != "miss":
-                raise RuntimeError(f"{url}: {response.status_code} x-cache={response.headers.get('x-cache')}")
-            samples.setdefault(label, []).append(milliseconds)
-    return samples
-
-
-def ask_yardstick(port: int, requests: int) -> list[float]:
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10.0) as client:
-        for _ in range(50):
-            client.get("/")
-        return [timed_get(client, "/")[0] for _ in range(requests)]
 
 
 async def uncached_reads(
@@ -305,11 +275,17 @@ async def uncached_reads(
     async with deployment.client() as http:
         categories = [c["name"] for c in (await http.get(CATEGORIES)).json()["data"]]
     mix = await asyncio.to_thread(query_mix, demo_items(options.items))
-    urls = uncached_urls(categories, mix, options.category_pages)
+    urls = category_urls(categories, options.category_pages) + [
+        (f"search, {label.replace(' + category', ', within a category')}", url)
+        for label, url in search_urls(mix)
+    ]
     progress.step(f"uncached reads: {len(urls):,} URLs, each asked once (X-Cache: miss)")
-    samples = await asyncio.to_thread(ask_each_once, deployment.port, urls)
+    warm = [f"{PRODUCTS}?{urlencode({'search': text})}" for text in WARM_UP]
+    samples = await asyncio.to_thread(each_once_uncached, deployment.port, urls, warm)
     progress.step("uncached reads: the yardstick, same client")
-    ceiling = percentile(await asyncio.to_thread(ask_yardstick, yardstick.port, 2000), 0.5)
+    figures = Figures()
+    await asyncio.to_thread(measure_yardstick, yardstick.port, 2000, figures)
+    ceiling = percentile(figures.samples["yardstick"], 0.5)
     english = sum(1 for q in mix if q.language == "english")
     for label, values in samples.items():
         p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
