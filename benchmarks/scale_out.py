@@ -48,7 +48,7 @@ import httpx
 import orjson
 import redis.asyncio as redis
 
-from benchmarks.harness.cpu import machine_busy_seconds, named, tree_cpu_seconds
+from benchmarks.harness.cpu import cpu_seconds, machine_busy_seconds, named, tree_cpu_seconds
 from benchmarks.harness.database import (
     ADMIN_URL,
     REDIS_URL,
@@ -129,6 +129,7 @@ class PhaseFigures:
     cpu: dict[str, float] = field(default_factory=dict)
     database: dict[str, float] = field(default_factory=dict)
     redis_ops: float = 0.0
+    cache: dict[str, float] = field(default_factory=dict)
 
     def answered(self, results: list[LoadResult]) -> float:
         return sum(n for r in results for status, n in r.statuses.items() if status < 500) / self.seconds
@@ -187,7 +188,7 @@ async def cpu_snapshot(processes: Processes, emulator: Emulator) -> dict[str, fl
         "PostgreSQL (every backend on the server)": tree_cpu_seconds(named("postgres")),
         "Redis (the server)": tree_cpu_seconds(named("redis-server")),
         "ERP emulator": tree_cpu_seconds([emulator.process.pid]),
-        "load generators (this script, wrk)": tree_cpu_seconds([os.getpid()]),
+        "load generators (this script, wrk)": cpu_seconds(os.getpid()) + tree_cpu_seconds(named("wrk")),
         "machine busy": busy,
         "machine total": total,
     }
@@ -210,6 +211,19 @@ async def database_snapshot(url: str) -> dict[str, float]:
     }
 
 
+async def cache_lookups(ports: list[int], admin: dict[str, str]) -> dict[str, float]:
+    """Cache hits and misses of the public reads, summed over the API processes' own /metrics."""
+    totals = {"hits": 0.0, "misses": 0.0}
+    async with httpx.AsyncClient(timeout=30) as http:
+        for port in ports:
+            text = (await http.get(f"http://127.0.0.1:{port}/metrics", headers=admin)).text
+            for line in text.splitlines():
+                for kind in totals:
+                    if line.startswith(f"storefront_cache_{kind}_total{{"):
+                        totals[kind] += float(line.rsplit(" ", 1)[1])
+    return totals
+
+
 async def redis_commands() -> float:
     client = redis.Redis.from_url(REDIS_URL)
     try:
@@ -227,9 +241,11 @@ async def mixed_traffic(
     label: str,
     emulator: Emulator,
     db_url: str,
+    admin: dict[str, str],
     during: list[Coroutine[Any, Any, None]],
 ) -> PhaseFigures:
     figures = PhaseFigures(label, seconds)
+    lookups_before = await cache_lookups(processes.ports, admin)
     kinds = traffic_kinds(catalog, hot)
     script = rotating_paths_script(read_paths(catalog, random.Random(7)), scratch)
     cpu_before, db_before, redis_before = (
@@ -260,6 +276,8 @@ async def mixed_traffic(
     figures.cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_before}
     figures.database = {name: (db_after[name] - db_before[name]) / figures.seconds for name in db_before}
     figures.redis_ops = (redis_after - redis_before) / figures.seconds
+    lookups_after = await cache_lookups(processes.ports, admin)
+    figures.cache = {kind: lookups_after[kind] - lookups_before[kind] for kind in lookups_before}
     return figures
 
 
@@ -273,7 +291,7 @@ def show(figures: PhaseFigures) -> None:
         print(
             f"  process {n + 1}: reads {rps:,.0f}/s (p50 {p50:.1f} ms, p99 {p99:.1f} ms); "
             f"quotes {quote.rate:,.0f}/s (p99 {quote.p(0.99):.0f} ms); "
-            f"orders {order.rate:,.1f} accepted/s of {figures.answered([order]) * len(figures.reads):,.1f}/s answered "
+            f"orders {order.rate:,.1f} accepted/s of {figures.answered([order]):,.1f}/s answered "
             f"(p99 {order.p(0.99):.0f} ms, {dict(sorted(order.statuses.items()))}); "
             f"webhooks {hook.rate:,.1f}/s ({dict(sorted(hook.statuses.items()))})",
             flush=True,
@@ -287,6 +305,12 @@ def show(figures: PhaseFigures) -> None:
     )
     print(
         f"  CPU (cores in use): machine {busy / figures.seconds:.2f} of {total / figures.seconds:.2f}; {parts}",
+        flush=True,
+    )
+    lookups = figures.cache["hits"] + figures.cache["misses"]
+    print(
+        f"  cache: {figures.cache['hits'] / max(lookups, 1):.0%} of {lookups / figures.seconds:,.0f} lookups/s were hits "
+        "(every accepted order invalidates the catalog's cached reads)",
         flush=True,
     )
     db = figures.database
@@ -505,6 +529,7 @@ async def main(args: argparse.Namespace) -> int:
             "one API process, one worker",
             emulator,
             db_url,
+            admin,
             during=[changed_then_synced(emulator, processes.ports[0], admin, catalog, args.seconds / 2)],
         )
         show(one)
@@ -521,6 +546,7 @@ async def main(args: argparse.Namespace) -> int:
             "two API processes, two workers",
             emulator,
             db_url,
+            admin,
             during=[
                 changed_then_synced(emulator, processes.ports[1], admin, catalog, args.seconds / 2),
                 probes(emulator, processes.ports, admin, catalog, args.seconds, args.probe_every, found),
