@@ -110,8 +110,10 @@ def plot(curves: list[Curve], path: Path) -> None:
         levels = sorted(curve.points)
         p50_axes.plot(levels, [curve.points[c][1] for c in levels], marker="o", label=curve.label)
         p99_axes.plot(levels, [curve.points[c][2] for c in levels], marker="o", label=curve.label)
+    levels = sorted({c for curve in curves for c in curve.points})
     for axes, title in ((p50_axes, "p50 latency"), (p99_axes, "p99 latency")):
         axes.set_xscale("log", base=2)
+        axes.set_xticks(levels, [str(c) for c in levels])
         axes.set_yscale("log")
         axes.set_xlabel("concurrent connections (wrk -t1)")
         axes.set_ylabel("ms")
