@@ -4,7 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.suite.report import BEGIN, END, write_page
+from benchmarks.suite.figures import Figure
+from benchmarks.suite.report import BEGIN, END, HEADLINE_BEGIN, HEADLINE_END, write_headline, write_page
 
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
@@ -39,3 +40,27 @@ def test_a_page_without_markers_is_written_whole(tmp_path: Path) -> None:
     page = tmp_path / "benchmarks.md"
     write_page(page, f"{BEGIN}\ntable\n{END}\n")
     assert page.read_text() == f"# Benchmarks\n\n{BEGIN}\ntable\n{END}\n"
+
+
+def test_the_readme_gets_the_headline_row_between_its_markers(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# S\n\n{HEADLINE_BEGIN}\nold row\n{HEADLINE_END}\n\nMore.\n")
+    figure = Figure(
+        "cached-list",
+        "Cached product list",
+        "19,494 req/s",
+        2.54,
+        100.3,
+        "0.53",
+        "0.8 of the yardstick",
+        False,
+    )
+    assert write_headline(readme, [Figure("rss", "Peak RSS", "297 MB"), figure])
+    text = readme.read_text()
+    assert "old row" not in text
+    assert (
+        "| Cached product list | 19,494 req/s | 2.54 | 100.3 | 0.53 | 0.8 of the yardstick (not met) |"
+        in text
+    )
+    assert text.endswith(f"{HEADLINE_END}\n\nMore.\n")
+    assert not write_headline(tmp_path / "missing.md", [figure])

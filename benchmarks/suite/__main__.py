@@ -36,7 +36,7 @@ from benchmarks.harness.yardstick import yardstick_label
 from benchmarks.suite import phases
 from benchmarks.suite.deployment import deployment
 from benchmarks.suite.figures import Figure
-from benchmarks.suite.report import PLOT, generated, plot, write_page
+from benchmarks.suite.report import PLOT, generated, plot, write_headline, write_page
 
 PHASES = ("sync", "cached", "uncached", "writes")
 console = Console()
@@ -180,6 +180,8 @@ def main() -> None:
             plot(record.curves, output.parent / PLOT)
         write_page(output, generated(record, options, yardstick_label(), load, took))
         console.print(f"Wrote {output}" + (f" and {output.parent / PLOT}" if record.curves else ""))
+        if output == ROOT / "docs" / "benchmarks.md" and write_headline(ROOT / "README.md", record.figures):
+            console.print("Wrote the headline row in README.md")
 
 
 if __name__ == "__main__":

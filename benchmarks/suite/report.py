@@ -15,6 +15,9 @@ from benchmarks.suite.figures import Curve, Figure
 from benchmarks.suite.phases import Options, Record
 
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+# The README's headline row, written by the same run.
+HEADLINE_BEGIN, HEADLINE_END = "<!-- bench:headline:begin -->", "<!-- bench:headline:end -->"
+HEADLINE = "cached-list"
 PLOT = "benchmarks-latency.png"
 COMMANDS = {
     "sync": "make bench ONLY=sync",
@@ -88,15 +91,37 @@ def generated(
     return "\n".join(line for line in lines if line is not None) + "\n"
 
 
+def replace_between(text: str, begin: str, end: str, body: str) -> str | None:
+    """`text` with what lies between the markers replaced by `body` (markers included); None without them."""
+    if begin not in text or end not in text:
+        return None
+    head, rest = text.split(begin, 1)
+    return head + body.rstrip("\n") + rest.split(end, 1)[1]
+
+
 def write_page(page: Path, body: str) -> None:
-    if page.exists():
-        text = page.read_text()
-        if BEGIN in text and END in text:
-            head, rest = text.split(BEGIN, 1)
-            tail = rest.split(END, 1)[1]
-            page.write_text(head + body.rstrip("\n") + tail)
-            return
-    page.write_text("# Benchmarks\n\n" + body)
+    written = replace_between(page.read_text(), BEGIN, END, body) if page.exists() else None
+    page.write_text(written if written is not None else "# Benchmarks\n\n" + body)
+
+
+def write_headline(readme: Path, figures: list[Figure]) -> bool:
+    """The headline row in the README, between its markers; False when the README has none."""
+    chosen = [f for f in figures if f.key == HEADLINE]
+    if not chosen or not readme.exists():
+        return False
+    f = chosen[0]
+    row = [
+        HEADLINE_BEGIN,
+        "| What | Median | p50 ms | p99 ms | vs yardstick | Target |",
+        "|---|---:|---:|---:|---:|---|",
+        f"| {f.what} | {f.value} | {cell(f.p50_ms)} | {cell(f.p99_ms)} | {f.ratio} | {verdict(f)} |",
+        HEADLINE_END,
+    ]
+    written = replace_between(readme.read_text(), HEADLINE_BEGIN, HEADLINE_END, "\n".join(row))
+    if written is None:
+        return False
+    readme.write_text(written)
+    return True
 
 
 def plot(curves: list[Curve], path: Path) -> None:
