@@ -307,8 +307,11 @@ def show(figures: PhaseFigures) -> None:
         for name, value in figures.cpu.items()
         if not name.startswith("machine")
     )
+    ours = sum(value for name, value in figures.cpu.items() if not name.startswith("machine"))
     print(
-        f"  CPU (cores in use): machine {busy / figures.seconds:.2f} of {total / figures.seconds:.2f}; {parts}",
+        f"  CPU (cores in use): machine {busy / figures.seconds:.2f} of {total / figures.seconds:.2f}, of which this "
+        f"run's processes {ours / figures.seconds:.2f} ({parts}) and other work on the machine "
+        f"{(busy - ours) / figures.seconds:.2f}",
         flush=True,
     )
     lookups = figures.cache["hits"] + figures.cache["misses"]
