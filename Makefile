@@ -1,13 +1,16 @@
-# Storefront developer commands. `make demo` runs the service; `make test` runs the suite.
+# Storefront developer commands. `make demo` runs the service; `make test` runs the suite;
+# `make bench` measures every figure of docs/benchmarks.md (ONLY=sync,cached,uncached,writes for some).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The dashboard's browser test drives Debian's Chromium through Playwright (no browser download).
 CHROMIUM := /usr/bin/chromium
+# The benchmarks' HTTP load generator for cached reads (Debian package).
+WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-sqlite test-postgres lint install clean openapi screenshot
+.PHONY: demo test test-sqlite test-postgres lint install clean openapi screenshot bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +24,10 @@ $(STAMP): pyproject.toml
 $(CHROMIUM):
 	$(SUDO) apt-get update
 	$(SUDO) apt-get install -y chromium
+
+$(WRK):
+	$(SUDO) apt-get update
+	$(SUDO) apt-get install -y wrk
 
 install: $(STAMP)
 
@@ -42,6 +49,9 @@ openapi: $(STAMP)
 # The dashboard's picture in the docs, taken by its browser test.
 screenshot: $(STAMP) $(CHROMIUM)
 	STOREFRONT_UPDATE_SCREENSHOT=1 $(BIN)/python -m pytest tests/dashboard/test_dashboard_browser.py -k retries
+
+bench: $(STAMP) $(WRK)
+	$(BIN)/storefront bench $(if $(ONLY),--only $(ONLY))
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

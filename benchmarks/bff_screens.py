@@ -23,15 +23,10 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.cache_throughput import (
-    ROOT,
-    YARDSTICK_DIR,
-    free_port,
-    prepare_database,
-    server_command,
-    wait_until_up,
-    wrk,
-)
+from benchmarks.cache_throughput import prepare_database
+from benchmarks.harness.load import wrk
+from benchmarks.harness.processes import ROOT, free_port, server_command, wait_until_up
+from benchmarks.harness.yardstick import TARGET, yardstick_dir
 
 
 def run(
@@ -48,8 +43,8 @@ def run(
                 httpx.get(f"http://127.0.0.1:{port}{path}")
         for _ in range(args.repeat):
             for path in paths:
-                rps, p50, p99, _ = wrk(port, path, args.duration, args.connections)
-                figures[path].append((rps, p50, p99))
+                result = wrk(port, path, args.duration, args.connections)
+                figures[path].append((result.requests_per_second, result.p50_ms, result.p99_ms))
         return figures
     finally:
         process.terminate()
@@ -86,7 +81,7 @@ def main() -> None:
     try:
         port = free_port()
         yardstick = run(
-            server_command(args.server, "ceiling_app:app", port, False, YARDSTICK_DIR), env, port, ["/"], args
+            server_command(args.server, TARGET, port, False, yardstick_dir()), env, port, ["/"], args
         )
         port = free_port()
         probe = server_command(args.server, "storefront.app:create_app", port, True, None)

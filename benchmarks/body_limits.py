@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,38 +21,11 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.harness.processes import descendants, free_port, memory_mb
+
 BIN = Path(sys.executable).parent
 CHUNK = b"a" * (1024 * 1024)
 PATHS = ("/api/consumer/orders", "/api/tds/webhooks/zoho")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def descendants(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            if parent == pid:
-                found.append(int(entry.name))
-                found.extend(descendants(int(entry.name)))
-    return found
-
-
-def memory_mb(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 async def body(megabytes: int) -> AsyncIterator[bytes]:

@@ -5,7 +5,7 @@
 
 Needs `wrk` (Debian: `apt-get install -y wrk`). For each server, in the same run and with the same
 flags (`wrk -t1 -c64 -d10s --latency`, one server worker), it measures the yardstick
-(/work/shared/yardsticks/ceiling_app.py, pre-encoded bytes) and then a cached
+(benchmarks/harness/yardstick.py: ../shared/yardsticks/ceiling_app.py, pre-encoded bytes) and then a cached
 `GET /api/consumer/products?limit=50` of Storefront (a scratch SQLite file with the 1,000-item demo
 catalog; the in-process cache, or Redis with --redis-url under a scratch key prefix). It prints
 requests/s, p50, p99 and the ratio to the yardstick on that server: the median of --runs runs, the
@@ -15,28 +15,25 @@ yardstick and Storefront alternating so both see the same machine load.
 import argparse
 import asyncio
 import os
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from benchmarks.harness.load import wrk
+from benchmarks.harness.processes import ROOT, free_port, server_command, wait_until_up
+from benchmarks.harness.yardstick import TARGET, yardstick_dir
 from storefront.config import Settings
 from storefront.db.engine import create_database
 from storefront.db.migrate import upgrade_async
 from storefront.demo.loader import load_demo_catalog
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-YARDSTICK_DIR = Path(os.environ.get("STOREFRONT_YARDSTICK_DIR", ROOT.parent / "shared" / "yardsticks"))
 PATH = "/api/consumer/products?limit=50"
 
 
@@ -50,58 +47,6 @@ class Result:
     errors: str
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def server_command(server: str, target: str, port: int, factory: bool, app_dir: Path | None) -> list[str]:
-    if server == "uvicorn":
-        command = [str(BIN / "uvicorn"), target, "--port", str(port), "--workers", "1"]
-        command += ["--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"]
-        if app_dir:
-            command += ["--app-dir", str(app_dir)]
-    else:
-        command = [str(BIN / "granian"), target, "--interface", "asgi", "--port", str(port), "--workers", "1"]
-        command += ["--loop", "uvloop", "--log-level", "warning", "--no-access-log"]
-        if app_dir:
-            command += ["--working-dir", str(app_dir)]
-    if factory:
-        command.append("--factory")
-    return command
-
-
-def wait_until_up(port: int, path: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server on port {port} did not answer {path}")
-
-
-def wrk(port: int, path: str, duration: int, connections: int) -> tuple[float, float, float, str]:
-    output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", f"http://127.0.0.1:{port}{path}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"(Non-2xx or 3xx responses: \d+|Socket errors: .*)", output)
-    return rps, to_ms(output, "50%"), to_ms(output, "99%"), errors.group(1) if errors else ""
-
-
-def to_ms(output: str, percentile: str) -> float:
-    value, unit = re.search(rf"\s{percentile}\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
 def measure(
     server: str, app: str, command: list[str], env: dict[str, str], port: int, args: argparse.Namespace
 ) -> Result:
@@ -113,8 +58,8 @@ def measure(
         wait_until_up(port, path)
         for _ in range(50):  # warm the cache and the connection pools
             httpx.get(f"http://127.0.0.1:{port}{path}")
-        rps, p50, p99, errors = wrk(port, path, args.duration, args.connections)
-        return Result(server, app, rps, p50, p99, errors)
+        result = wrk(port, path, args.duration, args.connections)
+        return Result(server, app, result.requests_per_second, result.p50_ms, result.p99_ms, result.errors)
     finally:
         process.terminate()
         try:
@@ -177,7 +122,7 @@ def main() -> None:
         for server in args.servers.split(","):
             for _ in range(args.runs):
                 port = free_port()
-                yardstick = server_command(server, "ceiling_app:app", port, False, YARDSTICK_DIR)
+                yardstick = server_command(server, TARGET, port, False, yardstick_dir())
                 runs.append(measure(server, "yardstick", yardstick, env, port, args))
                 port = free_port()
                 storefront = server_command(server, "storefront.app:create_app", port, True, None)

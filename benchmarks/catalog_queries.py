@@ -12,14 +12,11 @@ import asyncio
 import random
 import statistics
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
-from sqlalchemy import text
-
+from benchmarks.harness.database import scratch_database, vacuum_analyze
 from storefront.catalog.repository import CatalogRepository
 from storefront.catalog.schemas import ProductFilters
 from storefront.catalog.writer import ensure_categories, ensure_price_list, upsert_products, write_prices
@@ -29,7 +26,6 @@ from storefront.db.engine import Database, create_database
 from storefront.db.migrate import upgrade_async
 from storefront.erp.items import parse_item
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 CATEGORIES = ["Beverages", "Dairy & Eggs", "Rice & Grains", "Cleaning Supplies", "Personal Care"]
 WORDS = [
     "Tea",
@@ -82,10 +78,6 @@ async def load(database: Database, raw: list[dict[str, Any]]) -> None:
             await write_prices(
                 session, price_list_id, {i.erp_item_id: i.rate or Decimal(1) for i in batch}, now
             )
-    # Steady state: what autovacuum leaves after a bulk load (statistics and the visibility map).
-    async with database.engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.execute(text("VACUUM ANALYZE"))
 
 
 async def timed(runs: int, call: Callable[[], Awaitable[object]]) -> tuple[float, float]:
@@ -101,15 +93,18 @@ async def timed(runs: int, call: Callable[[], Awaitable[object]]) -> tuple[float
 
 
 async def main(products: int, runs: int) -> None:
-    name = f"storefront_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_URL)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    async with scratch_database() as url:
+        await measure(url, products, runs)
+
+
+async def measure(url: str, products: int, runs: int) -> None:
     database = create_database(Settings(_env_file=None, database_url=url))
     try:
         await upgrade_async(url)
         began = time.perf_counter()
         await load(database, fake_items(products))
+        # Steady state: what autovacuum leaves after a bulk load (statistics and the visibility map).
+        await vacuum_analyze(url)
         print(f"loaded {products} products in {time.perf_counter() - began:.1f} s")
         per_category = products // len(CATEGORIES)
         cases: list[tuple[str, ProductFilters, int]] = [
@@ -137,8 +132,6 @@ async def main(products: int, runs: int) -> None:
             print(f"{label:34} {median:10.2f} {p95:8.2f}")
     finally:
         await database.dispose()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 if __name__ == "__main__":

@@ -16,38 +16,15 @@ import argparse
 import asyncio
 import os
 import secrets
-import sys
 import time
-import uuid
-from asyncio.subprocess import DEVNULL
 from typing import Any
 
-import asyncpg
 import httpx
 
-from benchmarks.orders_throughput import ADMIN_URL, free_port, wait_until_up
-from storefront.config import normalize_database_url
+from benchmarks.harness.database import scratch_database
+from benchmarks.harness.erp import start_emulator, zoho_env
+from benchmarks.harness.processes import free_port, start_storefront, terminate, wait_until_live
 from storefront.db.migrate import upgrade_async
-
-
-async def start(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "storefront", *args, env=env, stdout=DEVNULL, stderr=DEVNULL
-    )
-
-
-async def wait_for_emulator(url: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient() as http:
-        for _ in range(1200):
-            if process.returncode is not None:
-                raise RuntimeError("the emulator exited")
-            try:
-                if (await http.get(url + "/_emulator/stats")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the emulator did not come up")
 
 
 async def place_order(http: httpx.AsyncClient, n: int) -> dict[str, Any] | None:
@@ -64,104 +41,77 @@ async def place_order(http: httpx.AsyncClient, n: int) -> dict[str, Any] | None:
 
 
 async def main(items: int, rate_limit: int, order_every: float) -> int:
-    name = f"storefront_paced_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_URL)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    database_url = normalize_database_url(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    await upgrade_async(database_url)
-    erp_port, api_port = free_port(), free_port()
-    token = secrets.token_urlsafe(32)
-    erp_url = f"http://127.0.0.1:{erp_port}"
-    env = {
-        **os.environ,
-        "STOREFRONT_DATABASE_URL": database_url,
-        "STOREFRONT_ERP": "zoho",
-        # The credentials `storefront erp-emulator` accepts by default.
-        "STOREFRONT_ZOHO_CLIENT_ID": "emulator",
-        "STOREFRONT_ZOHO_CLIENT_SECRET": "emulator",
-        "STOREFRONT_ZOHO_REFRESH_TOKEN": "emulator",
-        "STOREFRONT_ZOHO_ORGANIZATION_ID": "1",
-        "STOREFRONT_ZOHO_ACCOUNTS_URL": erp_url,
-        "STOREFRONT_ZOHO_API_URL": erp_url + "/inventory/v1",
-        "STOREFRONT_ADMIN_TOKEN": token,
-        "STOREFRONT_SYNC_INTERVAL_SECONDS": "0",
-        # The client's own budget stays under the ERP's limit, as the default (90 of 100) does.
-        "STOREFRONT_ZOHO_REQUESTS_PER_MINUTE": str(max(rate_limit * 9 // 10, 1)),
-        "STOREFRONT_LOG_LEVEL": "WARNING",
-    }
-    emulator = await start(
-        "erp-emulator",
-        "--port",
-        str(erp_port),
-        "--demo-items",
-        str(items),
-        "--rate-limit-per-minute",
-        str(rate_limit),
-        env=env,
-    )
-    api = None
-    try:
-        await wait_for_emulator(erp_url, emulator)
-        api = await start("serve", "--port", str(api_port), env=env)
-        await wait_until_up(f"http://127.0.0.1:{api_port}", api)
-        headers = {"Authorization": f"Bearer {token}"}
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=60) as http:
-            started = time.monotonic()
-            response = await http.post("/api/consumer/sync/inventory", json={"mode": "full"}, headers=headers)
-            run_id = response.json()["data"]["id"]
-            placed: dict[str, float] = {}
-            confirmed: dict[str, float] = {}
-            next_order, next_report, n = started, started, 0
-            while True:
-                run = (await http.get(f"/api/tds/runs/{run_id}", headers=headers)).json()["data"]
-                now = time.monotonic()
-                if run["status"] != "running":
-                    break
-                if now >= next_order:
-                    order = await place_order(http, n)
-                    n += 1
-                    if order is not None:
-                        placed[order["id"]] = now
-                    next_order = now + order_every
-                for order_id in [o for o in placed if o not in confirmed]:
-                    status = (await http.get(f"/api/consumer/orders/{order_id}")).json()["data"]["status"]
-                    if status == "confirmed":
-                        confirmed[order_id] = time.monotonic()
-                if now >= next_report:
-                    progress = run["progress"]
-                    print(
-                        f"{now - started:7.0f} s  fetched {run['counts']['fetched']:>7}  "
-                        f"phase {progress['phase']}  eta {progress['eta_seconds']} s  "
-                        f"orders {len(confirmed)}/{len(placed)} confirmed",
-                        flush=True,
-                    )
-                    next_report = now + 30
-                await asyncio.sleep(1)
-            duration = time.monotonic() - started
-        latencies = sorted(confirmed[o] - placed[o] for o in confirmed)
+    async with scratch_database("paced") as database_url:
+        await upgrade_async(database_url)
+        token = secrets.token_urlsafe(32)
+        env = {
+            **os.environ,
+            "STOREFRONT_DATABASE_URL": database_url,
+            "STOREFRONT_ADMIN_TOKEN": token,
+            "STOREFRONT_SYNC_INTERVAL_SECONDS": "0",
+            # The client's own budget stays under the ERP's limit, as the default (90 of 100) does.
+            "STOREFRONT_ZOHO_REQUESTS_PER_MINUTE": str(max(rate_limit * 9 // 10, 1)),
+            "STOREFRONT_LOG_LEVEL": "WARNING",
+        }
+        emulator = await start_emulator(env, items=items, rate_limit_per_minute=rate_limit)
+        env.update(zoho_env(emulator.url))
+        api_port = free_port()
+        api = None
+        try:
+            api = await start_storefront("serve", "--port", str(api_port), env=env)
+            await wait_until_live(f"http://127.0.0.1:{api_port}", api)
+            return await watch(api_port, token, items, rate_limit, order_every)
+        finally:
+            await terminate(api)
+            await emulator.stop()
+
+
+async def watch(api_port: int, token: str, items: int, rate_limit: int, order_every: float) -> int:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=60) as http:
+        started = time.monotonic()
+        response = await http.post("/api/consumer/sync/inventory", json={"mode": "full"}, headers=headers)
+        run_id = response.json()["data"]["id"]
+        placed: dict[str, float] = {}
+        confirmed: dict[str, float] = {}
+        next_order, next_report, n = started, started, 0
+        while True:
+            run = (await http.get(f"/api/tds/runs/{run_id}", headers=headers)).json()["data"]
+            now = time.monotonic()
+            if run["status"] != "running":
+                break
+            if now >= next_order:
+                order = await place_order(http, n)
+                n += 1
+                if order is not None:
+                    placed[order["id"]] = now
+                next_order = now + order_every
+            for order_id in [o for o in placed if o not in confirmed]:
+                status = (await http.get(f"/api/consumer/orders/{order_id}")).json()["data"]["status"]
+                if status == "confirmed":
+                    confirmed[order_id] = time.monotonic()
+            if now >= next_report:
+                progress = run["progress"]
+                print(
+                    f"{now - started:7.0f} s  fetched {run['counts']['fetched']:>7}  "
+                    f"phase {progress['phase']}  eta {progress['eta_seconds']} s  "
+                    f"orders {len(confirmed)}/{len(placed)} confirmed",
+                    flush=True,
+                )
+                next_report = now + 30
+            await asyncio.sleep(1)
+        duration = time.monotonic() - started
+    latencies = sorted(confirmed[o] - placed[o] for o in confirmed)
+    print(f"full sync of {items} items at {rate_limit} calls a minute: {run['status']} in {duration:.0f} s")
+    print(f"counts: {run['counts']}")
+    if latencies:
         print(
-            f"full sync of {items} items at {rate_limit} calls a minute: {run['status']} in {duration:.0f} s"
+            f"orders placed during the sync: {len(placed)}, confirmed during it: {len(confirmed)}, "
+            f"confirmation after {latencies[len(latencies) // 2]:.1f} s (median), {latencies[-1]:.1f} s (max)"
         )
-        print(f"counts: {run['counts']}")
-        if latencies:
-            print(
-                f"orders placed during the sync: {len(placed)}, confirmed during it: {len(confirmed)}, "
-                f"confirmation after {latencies[len(latencies) // 2]:.1f} s (median), {latencies[-1]:.1f} s (max)"
-            )
-        ok = (
-            run["status"] == "completed"
-            and run["counts"]["deactivated"] == 0
-            and len(confirmed) == len(placed)
-        )
-        print("PASS" if ok else "FAIL", flush=True)
-        return 0 if ok else 1
-    finally:
-        for process in (api, emulator):
-            if process is not None and process.returncode is None:
-                process.terminate()
-                await process.wait()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    ok = run["status"] == "completed" and run["counts"]["deactivated"] == 0 and len(confirmed) == len(placed)
+    print("PASS" if ok else "FAIL", flush=True)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

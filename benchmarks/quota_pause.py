@@ -16,15 +16,13 @@ import asyncio
 import os
 import secrets
 import time
-import uuid
 from typing import Any
 
-import asyncpg
 import httpx
 
-from benchmarks.orders_throughput import ADMIN_URL, free_port, wait_until_up
-from benchmarks.paced_full_sync import start, wait_for_emulator
-from storefront.config import normalize_database_url
+from benchmarks.harness.database import scratch_database
+from benchmarks.harness.erp import start_emulator, zoho_env
+from benchmarks.harness.processes import free_port, start_storefront, terminate, wait_until_live
 from storefront.db.migrate import upgrade_async
 
 
@@ -37,108 +35,90 @@ async def statuses(http: httpx.AsyncClient, ids: list[str]) -> dict[str, int]:
 
 
 async def main(minutes: float, per_minute: int) -> int:
-    name = f"storefront_quota_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_URL)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    database_url = normalize_database_url(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    await upgrade_async(database_url)
-    erp_port, api_port = free_port(), free_port()
-    token = secrets.token_urlsafe(32)
-    erp_url = f"http://127.0.0.1:{erp_port}"
-    env = {
-        **os.environ,
-        "STOREFRONT_DATABASE_URL": database_url,
-        "STOREFRONT_ERP": "zoho",
-        # The credentials `storefront erp-emulator` accepts by default.
-        "STOREFRONT_ZOHO_CLIENT_ID": "emulator",
-        "STOREFRONT_ZOHO_CLIENT_SECRET": "emulator",
-        "STOREFRONT_ZOHO_REFRESH_TOKEN": "emulator",
-        "STOREFRONT_ZOHO_ORGANIZATION_ID": "1",
-        "STOREFRONT_ZOHO_ACCOUNTS_URL": erp_url,
-        "STOREFRONT_ZOHO_API_URL": erp_url + "/inventory/v1",
-        "STOREFRONT_ADMIN_TOKEN": token,
-        "STOREFRONT_LOG_LEVEL": "WARNING",
-        # Every shopper here is one address: the per-client limit on orders is lifted.
-        "STOREFRONT_RATE_LIMIT_ORDERS": "100000/minute",
-    }
-    emulator = await start("erp-emulator", "--port", str(erp_port), "--demo-items", "1000", env=env)
-    api = None
+    async with scratch_database("quota") as database_url:
+        await upgrade_async(database_url)
+        token = secrets.token_urlsafe(32)
+        env = {
+            **os.environ,
+            "STOREFRONT_DATABASE_URL": database_url,
+            "STOREFRONT_ADMIN_TOKEN": token,
+            "STOREFRONT_LOG_LEVEL": "WARNING",
+            # Every shopper here is one address: the per-client limit on orders is lifted.
+            "STOREFRONT_RATE_LIMIT_ORDERS": "100000/minute",
+        }
+        emulator = await start_emulator(env, items=1000)
+        env.update(zoho_env(emulator.url))
+        api_port = free_port()
+        api = None
+        try:
+            api = await start_storefront("serve", "--port", str(api_port), env=env)
+            await wait_until_live(f"http://127.0.0.1:{api_port}", api)
+            return await spend_and_wait(api_port, emulator.url, token, minutes, per_minute)
+        finally:
+            await terminate(api)
+            await emulator.stop()
+
+
+async def spend_and_wait(api_port: int, erp_url: str, token: str, minutes: float, per_minute: int) -> int:
     ok = True
-    try:
-        await wait_for_emulator(erp_url, emulator)
-        api = await start("serve", "--port", str(api_port), env=env)
-        await wait_until_up(f"http://127.0.0.1:{api_port}", api)
-        headers = {"Authorization": f"Bearer {token}"}
-        async with (
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=60) as http,
-            httpx.AsyncClient(base_url=erp_url + "/_emulator", timeout=60) as control,
-        ):
-            run = await http.post(
-                "/api/consumer/sync/inventory?wait=true", json={"mode": "full"}, headers=headers
-            )
-            assert run.json()["data"]["status"] == "completed", run.text
-            products = [
-                product
-                for product in (await http.get("/api/consumer/products", params={"limit": 200})).json()[
-                    "data"
-                ]
-                if product["stock"] >= 20
-            ]
-            # The day ends now and the next one begins after `minutes`: every call until then is refused.
-            await control.put(
-                "/config", json={"daily_quota_period_seconds": int(minutes * 60), "daily_quota": 5000}
-            )
-            await control.put("/quota", json={"restart_day": True, "spend": 5000})
-            placed: list[str] = []
-            started = time.monotonic()
-            next_check = started + 60
-            n = 0
-            while time.monotonic() - started < minutes * 60 - 5:
-                product = products[n % len(products)]
-                body: dict[str, Any] = {
-                    "customer": {"name": f"Shopper {n}", "email": f"shopper{n}@example.com"},
-                    "lines": [{"product_id": product["id"], "quantity": 1}],
-                }
-                response = await http.post("/api/consumer/orders", json=body)
-                if response.status_code == 201:
-                    placed.append(response.json()["data"]["id"])
-                n += 1
-                if time.monotonic() >= next_check:
-                    counts = await statuses(http, placed)
-                    ready = (await http.get("/health/ready")).json()["data"]["details"]["erp"]
-                    print(
-                        f"{time.monotonic() - started:5.0f} s  {len(placed)} orders: {counts}; erp: {ready.get('reasons')}",
-                        flush=True,
-                    )
-                    ok = ok and set(counts) == {"accepted"}
-                    next_check += 60
-                await asyncio.sleep(60 / per_minute)
-            print(f"quota resets; {len(placed)} orders waiting", flush=True)
-            deadline = time.monotonic() + 15 * 60
-            while time.monotonic() < deadline:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=60) as http,
+        httpx.AsyncClient(base_url=erp_url + "/_emulator", timeout=60) as control,
+    ):
+        run = await http.post(
+            "/api/consumer/sync/inventory?wait=true", json={"mode": "full"}, headers=headers
+        )
+        assert run.json()["data"]["status"] == "completed", run.text
+        products = [
+            product
+            for product in (await http.get("/api/consumer/products", params={"limit": 200})).json()["data"]
+            if product["stock"] >= 20
+        ]
+        # The day ends now and the next one begins after `minutes`: every call until then is refused.
+        await control.put(
+            "/config", json={"daily_quota_period_seconds": int(minutes * 60), "daily_quota": 5000}
+        )
+        await control.put("/quota", json={"restart_day": True, "spend": 5000})
+        placed: list[str] = []
+        started = time.monotonic()
+        next_check = started + 60
+        n = 0
+        while time.monotonic() - started < minutes * 60 - 5:
+            product = products[n % len(products)]
+            body: dict[str, Any] = {
+                "customer": {"name": f"Shopper {n}", "email": f"shopper{n}@example.com"},
+                "lines": [{"product_id": product["id"], "quantity": 1}],
+            }
+            response = await http.post("/api/consumer/orders", json=body)
+            if response.status_code == 201:
+                placed.append(response.json()["data"]["id"])
+            n += 1
+            if time.monotonic() >= next_check:
                 counts = await statuses(http, placed)
-                if counts.get("confirmed") == len(placed):
-                    break
-                await asyncio.sleep(10)
-            salesorders = (await control.get("/salesorders")).json()["salesorders"]
-            numbers = [order["salesorder_number"] for order in salesorders]
-            print(
-                f"after the reset: {counts}; sales orders in the ERP: {len(salesorders)} ({len(set(numbers))} distinct)"
-            )
-            ok = (
-                ok
-                and counts == {"confirmed": len(placed)}
-                and len(numbers) == len(set(numbers)) == len(placed)
-            )
-        print("PASS" if ok else "FAIL", flush=True)
-        return 0 if ok else 1
-    finally:
-        for process in (api, emulator):
-            if process is not None and process.returncode is None:
-                process.terminate()
-                await process.wait()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+                ready = (await http.get("/health/ready")).json()["data"]["details"]["erp"]
+                print(
+                    f"{time.monotonic() - started:5.0f} s  {len(placed)} orders: {counts}; erp: {ready.get('reasons')}",
+                    flush=True,
+                )
+                ok = ok and set(counts) == {"accepted"}
+                next_check += 60
+            await asyncio.sleep(60 / per_minute)
+        print(f"quota resets; {len(placed)} orders waiting", flush=True)
+        deadline = time.monotonic() + 15 * 60
+        while time.monotonic() < deadline:
+            counts = await statuses(http, placed)
+            if counts.get("confirmed") == len(placed):
+                break
+            await asyncio.sleep(10)
+        salesorders = (await control.get("/salesorders")).json()["salesorders"]
+        numbers = [order["salesorder_number"] for order in salesorders]
+        print(
+            f"after the reset: {counts}; sales orders in the ERP: {len(salesorders)} ({len(set(numbers))} distinct)"
+        )
+        ok = ok and counts == {"confirmed": len(placed)} and len(numbers) == len(set(numbers)) == len(placed)
+    print("PASS" if ok else "FAIL", flush=True)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

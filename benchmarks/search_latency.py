@@ -20,25 +20,23 @@ import asyncio
 import os
 import random
 import statistics
-import subprocess
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-import asyncpg
 import httpx
-from sqlalchemy import text
 
-from benchmarks.cache_throughput import ROOT, YARDSTICK_DIR, free_port, server_command, wait_until_up
+from benchmarks.harness.database import scratch_database, vacuum_analyze
+from benchmarks.harness.load import STORE_EVERY_LIST, each_once_uncached, percentile, timed_get
+from benchmarks.harness.processes import free_port, serve, server_command, stop, wait_until_up
+from benchmarks.harness.yardstick import TARGET, yardstick_dir
 from storefront.config import Settings
 from storefront.db.engine import create_database
 from storefront.db.migrate import upgrade_async
 from storefront.demo.catalog import ARABIC, BRANDS, CATEGORIES, demo_consumer_rates, demo_items
 from storefront.demo.loader import load_demo_catalog
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PATH = "/api/consumer/products"
 # Asked before measuring (to open the pool's connections), never in the mix.
 WARM_UP = ["warm up", "تسخين", "coffe", "قهو", "zz"]
@@ -121,48 +119,25 @@ async def prepare(url: str, products: int) -> None:
         began = time.perf_counter()
         await load_demo_catalog(database, "consumer_iqd", products)
         print(f"loaded {products:,} products in {time.perf_counter() - began:.1f} s")
-        async with database.engine.connect() as connection:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await autocommit.execute(text("VACUUM ANALYZE"))
     finally:
         await database.dispose()
+    await vacuum_analyze(url)
 
 
-def serve(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def timed_get(client: httpx.Client, url: str) -> tuple[float, httpx.Response]:
-    began = time.perf_counter()
-    response = client.get(url)
-    return (time.perf_counter() - began) * 1000, response
+def search_urls(mix: list[Query]) -> list[tuple[str, str]]:
+    """(class, URL) of every query of the mix, alone and within the category of what it looks for."""
+    urls = []
+    for query in mix:
+        urls.append((query.language, f"{PATH}?{urlencode({'search': query.text})}"))
+        params = {"search": query.text, "category": query.category}
+        urls.append((f"{query.language} + category", f"{PATH}?{urlencode(params)}"))
+    return urls
 
 
 def measure_storefront(port: int, mix: list[Query], figures: Figures) -> None:
-    base = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=base, timeout=10.0) as client:
-        for warm in WARM_UP:
-            client.get(PATH, params={"search": warm})
-        for query in mix:
-            for label, params in (
-                (query.language, {"search": query.text}),
-                (f"{query.language} + category", {"search": query.text, "category": query.category}),
-            ):
-                milliseconds, response = timed_get(client, f"{PATH}?{urlencode(params)}")
-                if response.status_code != 200 or response.headers.get("x-cache") != "miss":
-                    raise SystemExit(
-                        f"{params}: {response.status_code} x-cache={response.headers.get('x-cache')}"
-                    )
-                figures.add(label, milliseconds)
+    warm = [f"{PATH}?{urlencode({'search': text})}" for text in WARM_UP]
+    for label, samples in each_once_uncached(port, search_urls(mix), warm).items():
+        figures.samples.setdefault(label, []).extend(samples)
 
 
 def measure_yardstick(port: int, requests: int, figures: Figures) -> None:
@@ -171,11 +146,6 @@ def measure_yardstick(port: int, requests: int, figures: Figures) -> None:
             client.get("/")
         for _ in range(requests):
             figures.add("yardstick", timed_get(client, "/")[0])
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
 def report(runs: list[Figures], mix: list[Query]) -> None:
@@ -200,59 +170,46 @@ def main() -> None:
     parser.add_argument("--server", choices=["granian", "uvicorn"], default="granian")
     args = parser.parse_args()
 
-    name = f"storefront_bench_{uuid.uuid4().hex[:8]}"
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    asyncio.run(run(args))
 
-    async def create() -> None:
-        admin = await asyncpg.connect(ADMIN_URL)
+
+async def run(args: argparse.Namespace) -> None:
+    async with scratch_database() as url:
+        await prepare(url, args.products)
+        await asyncio.to_thread(measure_all, url, args)
+
+
+def measure_all(url: str, args: argparse.Namespace) -> None:
+    mix = query_mix(demo_items(args.products))
+    env = {
+        **os.environ,
+        "STOREFRONT_DATABASE_URL": url,
+        "STOREFRONT_ERP": "emulator",
+        "STOREFRONT_RUN_BACKGROUND_TASKS": "false",
+        "STOREFRONT_ERP_EMULATOR_DEMO_ITEMS": "0",
+        "STOREFRONT_LOG_LEVEL": "WARNING",
+        "STOREFRONT_CACHE_MAX_ENTRIES_OVERRIDES": STORE_EVERY_LIST,
+    }
+    env.pop("STOREFRONT_REDIS_URL", None)
+    runs = []
+    for _ in range(args.runs):
+        figures = Figures()
+        port = free_port()
+        storefront = serve(server_command(args.server, "storefront.app:create_app", port, True, None), env)
         try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
+            wait_until_up(port, "/health/live")
+            measure_storefront(port, mix, figures)
         finally:
-            await admin.close()
-
-    async def drop() -> None:
-        admin = await asyncpg.connect(ADMIN_URL)
+            stop(storefront)
+        port = free_port()
+        yardstick = serve(server_command(args.server, TARGET, port, False, yardstick_dir()), env)
         try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            wait_until_up(port, "/")
+            measure_yardstick(port, 2 * len(mix), figures)
         finally:
-            await admin.close()
-
-    asyncio.run(create())
-    try:
-        asyncio.run(prepare(url, args.products))
-        mix = query_mix(demo_items(args.products))
-        env = {
-            **os.environ,
-            "STOREFRONT_DATABASE_URL": url,
-            "STOREFRONT_ERP": "emulator",
-            "STOREFRONT_RUN_BACKGROUND_TASKS": "false",
-            "STOREFRONT_ERP_EMULATOR_DEMO_ITEMS": "0",
-            "STOREFRONT_LOG_LEVEL": "WARNING",
-        }
-        env.pop("STOREFRONT_REDIS_URL", None)
-        runs = []
-        for _ in range(args.runs):
-            figures = Figures()
-            port = free_port()
-            storefront = serve(
-                server_command(args.server, "storefront.app:create_app", port, True, None), env
-            )
-            try:
-                wait_until_up(port, "/health/live")
-                measure_storefront(port, mix, figures)
-            finally:
-                stop(storefront)
-            port = free_port()
-            yardstick = serve(server_command(args.server, "ceiling_app:app", port, False, YARDSTICK_DIR), env)
-            try:
-                wait_until_up(port, "/")
-                measure_yardstick(port, 2 * len(mix), figures)
-            finally:
-                stop(yardstick)
-            runs.append(figures)
-        report(runs, mix)
-    finally:
-        asyncio.run(drop())
+            stop(yardstick)
+        runs.append(figures)
+    report(runs, mix)
 
 
 if __name__ == "__main__":

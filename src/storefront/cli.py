@@ -226,5 +226,15 @@ def worker() -> None:
     asyncio.run(run_worker(settings))
 
 
+@cli.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+)
+def bench(context: typer.Context) -> None:
+    """Measure every figure of docs/benchmarks.md in one run and write it (`storefront bench --help`)."""
+    from storefront.bench import run_bench
+
+    raise typer.Exit(run_bench(list(context.args)))
+
+
 def main() -> None:
     cli()

@@ -17,6 +17,7 @@ from storefront.dashboard.session import DashboardSession, DashboardSessions
 from storefront.db.session import commit, discard_after_commit
 from storefront.images.repository import product_picture
 from storefront.images.urls import image_path
+from storefront.metrics.collectors import PushPace
 from storefront.orders.service import OrderService, order_hooks
 from storefront.web.auth import check_admin_token
 from storefront.web.edge import EdgeRoute, edge
@@ -151,6 +152,7 @@ async def dashboard(request: Request, notice: str | None = None, order: str | No
             request.app.state.db,
             getattr(request.app.state, "cache_hit_rates", None),
             getattr(request.app.state, "erp", None),
+            PushPace.of(request.app.state.settings),
             image_max_attempts=request.app.state.settings.image_fetch_max_attempts,
         ),
         form_token=session.form_token,

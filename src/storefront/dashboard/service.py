@@ -15,7 +15,7 @@ from storefront.images.repository import (
     picture_counts,
     products_without_picture,
 )
-from storefront.metrics.collectors import DatabaseFigures, PoolUse, database_figures, pool_use
+from storefront.metrics.collectors import DatabaseFigures, PoolUse, PushPace, database_figures, pool_use
 from storefront.orders.schemas import PushView
 from storefront.sync.schemas import SyncRunView
 
@@ -71,6 +71,7 @@ class Overview:
     overall_hit_rates: dict[str, float | None]
     erp: ErpStatus
     pictures: Pictures
+    pace: PushPace | None = None
 
 
 async def erp_status(erp: ErpClient | None) -> ErpStatus:
@@ -89,6 +90,7 @@ async def overview(
     database: Database,
     rates: CacheHitRates | None,
     erp: ErpClient | None = None,
+    pace: PushPace | None = None,
     *,
     image_max_attempts: int = 1,
 ) -> Overview:
@@ -134,10 +136,11 @@ async def overview(
         ],
         failed_orders=failed,
         open_orders=open_orders,
-        figures=await database_figures(database),
+        figures=await database_figures(database, pace),
         pools=pool_use(database),
         hit_rates=rates.series(),
         overall_hit_rates=rates.overall(),
         erp=await erp_status(erp),
         pictures=pictures,
+        pace=pace,
     )

@@ -1,5 +1,6 @@
 """What is cheaper to read when scraped than to keep counting: pool gauges and database figures."""
 
+import math
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -8,16 +9,21 @@ from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import event, func, select
+from sqlalchemy import event, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storefront.config import Settings
 from storefront.db.engine import Database
 from storefront.logging import get_logger
 from storefront.metrics.registry import DB_POOL_CHECKED_OUT, DB_POOL_OVERFLOW, DB_POOL_SIZE
-from storefront.orders.models import Order, OrderPush, PushStatus
+from storefront.orders.models import ErpContact, Order, OrderPush, PushStatus
 
 # Push rows still waiting for the ERP (not done, not given up on).
 PUSH_BACKLOG_STATUSES = (PushStatus.PENDING,)
+# ERP calls a push costs (storefront.orders.worker): its sales order, a share of its batch's one
+# confirm call, and for a shopper with no remembered contact a lookup and a create.
+SALESORDER_CALLS = 1
+NEW_SHOPPER_CALLS = 2
 log = get_logger(__name__)
 
 
@@ -29,12 +35,35 @@ class PoolUse:
     overflow: int
 
 
+@dataclass(frozen=True)
+class PushPace:
+    """What the ERP's request budget lets order pushes do: they may use all of its calls a minute,
+    and one confirm call covers a batch of drafts (none when orders stay drafts)."""
+
+    calls_per_minute: float
+    confirm_batch: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> "PushPace":
+        batch = settings.order_push_batch_size if settings.zoho_confirm_salesorders else 0
+        return cls(settings.zoho_requests_per_minute, batch)
+
+    def drain_seconds(self, backlog: int, new_shoppers: int) -> float:
+        confirms = math.ceil(backlog / self.confirm_batch) if self.confirm_batch else 0
+        calls = backlog * SALESORDER_CALLS + confirms + new_shoppers * NEW_SHOPPER_CALLS
+        return calls * 60 / self.calls_per_minute
+
+
 @dataclass
 class DatabaseFigures:
     up: bool = True
     orders_by_status: dict[str, int] = field(default_factory=dict)
     push_backlog: int = 0
     oldest_push_age_seconds: float = 0.0
+    # Shoppers in the backlog whose ERP contact is not known yet (each costs calls to find or create).
+    push_backlog_new_shoppers: int = 0
+    # How long the backlog takes to reach the ERP at the request budget (None: no pace given).
+    expected_drain_seconds: float | None = None
 
 
 def _engines(database: Database) -> Iterable[tuple[str, AsyncEngine]]:
@@ -77,7 +106,7 @@ def _as_utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-async def database_figures(database: Database) -> DatabaseFigures:
+async def database_figures(database: Database, pace: PushPace | None = None) -> DatabaseFigures:
     try:
         async with database.sessionmaker() as session:
             by_status = (
@@ -90,6 +119,15 @@ async def database_figures(database: Database) -> DatabaseFigures:
                     )
                 )
             ).one()
+            new_shoppers = await session.scalar(
+                select(func.count(func.distinct(func.lower(Order.customer_email))))
+                .join(OrderPush, OrderPush.order_id == Order.id)
+                .where(
+                    OrderPush.status.in_(PUSH_BACKLOG_STATUSES),
+                    Order.erp_contact_id.is_(None),
+                    ~exists().where(ErpContact.email == func.lower(Order.customer_email)),
+                )
+            )
     except Exception as exc:
         log.warning("metrics_database_unreachable", error_type=type(exc).__name__)
         return DatabaseFigures(up=False)
@@ -98,6 +136,8 @@ async def database_figures(database: Database) -> DatabaseFigures:
         orders_by_status={status: int(n) for status, n in by_status},
         push_backlog=int(backlog),
         oldest_push_age_seconds=age,
+        push_backlog_new_shoppers=int(new_shoppers or 0),
+        expected_drain_seconds=pace.drain_seconds(int(backlog), int(new_shoppers or 0)) if pace else None,
     )
 
 
@@ -129,6 +169,14 @@ class DatabaseFiguresCollector(Collector):
             "Age of the oldest order waiting to reach the ERP (0 when none waits).",
             value=figures.oldest_push_age_seconds,
         )
+        if figures.expected_drain_seconds is not None:
+            yield GaugeMetricFamily(
+                "storefront_push_expected_drain_seconds",
+                "Expected time for the backlog to reach the ERP at its request budget: the backlog's "
+                "ERP calls (a sales order each, a confirm per batch, a contact per new shopper) over "
+                "the calls a minute pushes may use.",
+                value=figures.expected_drain_seconds,
+            )
 
 
 def instrument_pools(database: Database) -> None:

@@ -5,7 +5,7 @@ import os
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
 from storefront.db.engine import Database
-from storefront.metrics.collectors import DatabaseFiguresCollector, database_figures, observe_pools
+from storefront.metrics.collectors import DatabaseFiguresCollector, PushPace, database_figures, observe_pools
 from storefront.metrics.registry import is_multiprocess
 
 
@@ -18,10 +18,10 @@ def process_registry() -> CollectorRegistry:
     return registry
 
 
-async def render(database: Database) -> bytes:
+async def render(database: Database, pace: PushPace | None = None) -> bytes:
     observe_pools(database)
     scrape_registry = CollectorRegistry(auto_describe=False)
-    scrape_registry.register(DatabaseFiguresCollector(await database_figures(database)))
+    scrape_registry.register(DatabaseFiguresCollector(await database_figures(database, pace)))
     return generate_latest(process_registry()) + generate_latest(scrape_registry)
 
 
