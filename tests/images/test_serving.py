@@ -39,6 +39,9 @@ async def test_etag_answers_304_and_a_variant_is_made_once(pictures: PictureShop
     refused = await pictures.http.get(path, params={"w": 333})
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == "validation_error"
+    beyond_any_integer = await pictures.http.get(path, params={"w": "1" * 40})
+    assert beyond_any_integer.status_code == 422
+    assert beyond_any_integer.json()["error"]["code"] == "validation_error"
 
 
 async def test_a_product_without_a_picture_serves_the_placeholder(pictures: PictureShop) -> None:

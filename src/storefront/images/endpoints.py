@@ -26,6 +26,7 @@ Width = Annotated[
     int | None,
     Query(
         ge=1,
+        le=max(VARIANT_WIDTHS),
         description=f"A width to scale the picture down to: one of {', '.join(map(str, VARIANT_WIDTHS))}.",
     ),
 ]
