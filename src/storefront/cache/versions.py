@@ -16,11 +16,23 @@ from storefront.cache.stock import StockClock
 Versions = tuple[dict[str, str], int]
 
 
+class _SharedRead(asyncio.Future[Versions]):
+    """A read awaited by many requests: one of them being cancelled must not cancel it for the
+    others (its task is cancelled once the read is done), so it is cancelled only by its drainer.
+    Cheaper per waiter than `asyncio.shield`."""
+
+    def cancel(self, msg: object = None) -> bool:
+        return False
+
+    def abandon(self) -> None:
+        super().cancel()
+
+
 class VersionReader:
     def __init__(self, backend: CacheBackend) -> None:
         self._backend = backend
         self.clock = StockClock()
-        self._next: tuple[asyncio.Future[Versions], set[str]] | None = None
+        self._next: tuple[_SharedRead, set[str]] | None = None
         self._drainer: asyncio.Task[None] | None = None
 
     async def read(self, namespaces: Sequence[str]) -> tuple[list[str], int]:
@@ -29,12 +41,12 @@ class VersionReader:
             versions, seq = await self._read_now(namespaces)
             return [versions[namespace] for namespace in namespaces], seq
         if self._next is None:
-            self._next = (asyncio.get_running_loop().create_future(), set())
+            self._next = (_SharedRead(), set())
         future, wanted = self._next
         wanted.update(namespaces)
         if self._drainer is None:
             self._drainer = asyncio.create_task(self._drain())
-        versions, seq = await asyncio.shield(future)
+        versions, seq = await future
         return [versions[namespace] for namespace in namespaces], seq
 
     async def _read_now(self, namespaces: Sequence[str]) -> Versions:
@@ -50,7 +62,7 @@ class VersionReader:
                 try:
                     result = await self._read_now(sorted(wanted))
                 except asyncio.CancelledError:
-                    future.cancel()
+                    future.abandon()
                     raise
                 except Exception as exc:
                     future.set_exception(exc)
@@ -60,7 +72,7 @@ class VersionReader:
         finally:
             self._drainer = None
             if self._next is not None:
-                self._next[0].cancel()
+                self._next[0].abandon()
                 self._next = None
 
     async def close(self) -> None:
