@@ -12,7 +12,14 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from storefront.cache import CATALOG
 from storefront.config import Settings
 from tests.conftest import ADMIN_TOKEN
-from tests.support.cache import REDIS_URL, forget_versions, require_redis, running_app, unique_prefix
+from tests.support.cache import (
+    REDIS_URL,
+    forget_versions,
+    read_after_invalidation,
+    require_redis,
+    running_app,
+    unique_prefix,
+)
 from tests.support.catalog import seed, set_reserved, zoho_item
 from tests.support.redis_server import OwnRedis, own_redis
 
@@ -22,11 +29,19 @@ pytestmark = pytest.mark.asyncio
 PRODUCTS = "/api/consumer/products"
 
 
-@pytest.fixture
-async def shared_settings(make_settings: Callable[..., Settings]) -> AsyncIterator[Settings]:
+@pytest.fixture(params=[True, False], ids=["pushed", "read-per-request"])
+async def shared_settings(
+    request: pytest.FixtureRequest, make_settings: Callable[..., Settings]
+) -> AsyncIterator[Settings]:
+    """Redis under a prefix of the test's own, versions pushed or read for every request."""
     await require_redis()
     prefix = unique_prefix()
-    yield make_settings(redis_url=REDIS_URL, cache_prefix=prefix, cache_redis_timeout_seconds=5)
+    yield make_settings(
+        redis_url=REDIS_URL,
+        cache_prefix=prefix,
+        cache_redis_timeout_seconds=5,
+        cache_versions_pushed=request.param,
+    )
     await forget_versions(prefix)
 
 
@@ -62,14 +77,14 @@ async def test_two_instances_share_entries_and_see_each_others_invalidations(
 
         await set_reserved(shared_settings, tea["item_id"], 7)
         await first.state.cache.invalidate(CATALOG)
-        after = await two.get(PRODUCTS)
+        after = await read_after_invalidation(two, PRODUCTS, shared_settings)
         assert after.headers["x-cache"] == "miss"
         assert tea_stock(after) == 13
         assert tea_stock(await one.get(PRODUCTS)) == 13
 
         await set_reserved(shared_settings, tea["item_id"], 8)
         await second.state.cache.invalidate(CATALOG)
-        assert tea_stock(await one.get(PRODUCTS)) == 12
+        assert tea_stock(await read_after_invalidation(one, PRODUCTS, shared_settings)) == 12
 
 
 async def test_an_order_in_one_instance_refreshes_what_the_other_shows_of_that_product_only(
@@ -91,7 +106,7 @@ async def test_an_order_in_one_instance_refreshes_what_the_other_shows_of_that_p
         assert (await two.get(rice)).headers["x-cache"] == "hit"
 
         assert (await one.post("/api/consumer/orders", json=order)).status_code == 201
-        after = await two.get(PRODUCTS)
+        after = await read_after_invalidation(two, PRODUCTS, shared_settings)
         assert after.headers["x-cache"] == "miss"
         assert tea_stock(after) == 17
         assert (await two.get(rice)).headers["x-cache"] == "hit"
@@ -107,10 +122,32 @@ async def test_an_order_in_one_instance_refreshes_what_the_other_shows_of_that_p
             await admin.aclose()
         await set_reserved(shared_settings, tea["item_id"], 5)
         assert (await one.post("/api/consumer/orders", json=order)).status_code == 201
-        refreshed = await two.get(PRODUCTS)
+        refreshed = await read_after_invalidation(two, PRODUCTS, shared_settings)
         assert refreshed.headers["x-cache"] == "miss"
         assert tea_stock(refreshed) == 12
         assert (await two.get(rice)).headers["x-cache"] == "miss"
+
+
+async def test_an_invalidation_whose_message_never_arrives_is_noticed(
+    shared_settings: Settings, tea: dict[str, Any]
+) -> None:
+    """A version replaced and counted but never published (as if the message were lost on the
+    way): a process following the messages notices within two quiet seconds and reads again."""
+    prefix = shared_settings.cache_prefix
+    async with running_app(shared_settings) as application, client_of(application) as client:
+        await client.get(PRODUCTS)
+        await asyncio.sleep(0.2)  # the subscription catches up
+        assert (await client.get(PRODUCTS)).headers["x-cache"] == "hit"
+        await set_reserved(shared_settings, tea["item_id"], 6)
+        admin = Redis.from_url(REDIS_URL)
+        try:
+            await admin.set(f"{prefix}:version:{CATALOG}", "replaced-unannounced")
+            await admin.incr(f"{prefix}:invalidations:count")
+        finally:
+            await admin.aclose()
+        after = await read_after_invalidation(client, PRODUCTS, shared_settings, wait_seconds=4)
+        assert after.headers["x-cache"] == "miss"
+        assert tea_stock(after) == 14
 
 
 async def test_redis_stopped_mid_test_degrades_to_the_database_and_caching_resumes(
@@ -127,7 +164,9 @@ async def test_redis_stopped_mid_test_degrades_to_the_database_and_caching_resum
         own_redis.stop()
         with pytest.raises(RedisConnectionError):
             await application.state.cache.ping()
-        down = await client.get(PRODUCTS)
+        # Pushed versions: hits come from the process's memory until its subscription notices the
+        # closed connection (within milliseconds), then every read goes to the database.
+        down = await read_after_invalidation(client, PRODUCTS, settings)
         assert down.status_code == 200
         assert down.headers["x-cache"] == "bypass"
         assert application.state.cache.stats.get("consumer:products", "errors") == 1

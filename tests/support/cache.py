@@ -1,5 +1,6 @@
 """The cache under test: in memory, or on the real Redis under a prefix no other run uses."""
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -80,6 +81,20 @@ async def running_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]
         transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://storefront.test") as client:
             yield client
+
+
+async def read_after_invalidation(
+    client: httpx.AsyncClient, url: str, settings: Settings, wait_seconds: float = 2.0
+) -> httpx.Response:
+    """A read in one instance after another instance invalidated what it answers: the first read
+    when versions are read per request; with pushed versions, the first that is not a hit within
+    `wait_seconds` (the message has to arrive), else the last hit."""
+    deadline = asyncio.get_running_loop().time() + (wait_seconds if settings.cache_versions_pushed else 0)
+    while True:
+        response = await client.get(url)
+        if response.headers.get("x-cache") != "hit" or asyncio.get_running_loop().time() >= deadline:
+            return response
+        await asyncio.sleep(0.01)
 
 
 @contextmanager

@@ -2,13 +2,17 @@
 
 A version is a random token, never a counter: a Redis that restarts empty hands out new tokens,
 so an entry kept in some process's L1 under an old token can never match again.
+
+In Redis every invalidation (a version replaced, a stock change) also takes the next number of
+one counter and is published with it, so a process can keep the versions and the stock feed from
+the messages, in order, and notice one it missed (storefront.cache.versions).
 """
 
 import secrets
 import time
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -37,10 +41,12 @@ end
 return versions
 """
 # The versions as _READ_VERSIONS, then the stock feed (storefront.cache.stock): its number, and
-# the changes after the number the reader knows (none when it knows none yet), at most ARGV[n+2] + 1.
-# KEYS: the versions', then the feed's number and its stream; ARGV: new versions, known, limit.
+# the changes after the number the reader knows (none when it knows none yet), at most ARGV[n+2] + 1;
+# then the number of the latest invalidation published.
+# KEYS: the versions', then the feed's number, its stream, the invalidations' counter;
+# ARGV: new versions, known, limit.
 _READ_VERSIONS_AND_STOCK = """
-local n = #KEYS - 2
+local n = #KEYS - 3
 local versions = {}
 for i = 1, n do
   local version = redis.call('GET', KEYS[i])
@@ -56,14 +62,30 @@ local changes = {}
 if known >= 0 and seq > known then
   changes = redis.call('XRANGE', KEYS[n + 2], tostring(known + 1), '+', 'COUNT', tonumber(ARGV[n + 2]) + 1)
 end
-return {versions, seq, changes}
+return {versions, seq, changes, tonumber(redis.call('GET', KEYS[n + 3]) or '0')}
 """
-# A stock change: the feed's next number, and its products. KEYS: number, stream; ARGV: the
-# products' ids (bytes, concatenated), the stream's length to keep.
+# New versions, published as `v<number> <namespace>=<version> ...`.
+# KEYS: the versions', the invalidations' counter; ARGV: the new versions, the namespaces, channel.
+_BUMP = """
+local n = #KEYS - 1
+local parts = {}
+for i = 1, n do
+  redis.call('SET', KEYS[i], ARGV[i])
+  parts[i] = ARGV[n + i] .. '=' .. ARGV[i]
+end
+local event = redis.call('INCR', KEYS[n + 1])
+redis.call('PUBLISH', ARGV[2 * n + 1], 'v' .. event .. ' ' .. table.concat(parts, ' '))
+return event
+"""
+# A stock change: the feed's next number and its products, kept in the stream and published as
+# `s<number> <feed number> <products>`. KEYS: the feed's number, its stream, the invalidations'
+# counter; ARGV: the products' ids (bytes, concatenated), the stream's length to keep, channel.
 _RECORD_STOCK_CHANGE = """
 local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'p', ARGV[1])
-return seq
+local event = redis.call('INCR', KEYS[3])
+redis.call('PUBLISH', ARGV[3], 's' .. event .. ' ' .. seq .. ' ' .. ARGV[1])
+return {event, seq}
 """
 # How many changes the feed keeps, and how many one read brings back at most.
 STOCK_FEED_LENGTH = 10_000
@@ -118,6 +140,32 @@ def new_version() -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionRead:
+    """Versions as read, the stock feed after the number the reader knew, and the number of the
+    latest invalidation published (0 where nothing is published)."""
+
+    versions: list[str]
+    stock: StockChanges
+    event: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Invalidation:
+    """One invalidation as written (and, with Redis, published as the `event`-th): new versions,
+    or a stock change (the feed's number and its products)."""
+
+    event: int
+    versions: dict[str, str] = field(default_factory=dict)
+    stock: tuple[int, tuple[bytes, ...]] | None = None
+
+
+# What a subscription yields first: it is listening, so everything published from now on comes.
+SUBSCRIBED = Invalidation(0)
+# What it yields after a second without messages.
+QUIET = Invalidation(-1)
+
+
+@dataclass(frozen=True, slots=True)
 class EntryBound:
     """Which route an entry answers, and how many distinct answers the route may keep."""
 
@@ -132,15 +180,22 @@ class CacheBackend(Protocol):
 
     async def read_versions(self, namespaces: Sequence[str]) -> list[str]: ...
 
-    async def bump(self, namespaces: Sequence[str]) -> None: ...
+    async def bump(self, namespaces: Sequence[str]) -> Invalidation: ...
 
-    async def read_versions_and_stock(
-        self, namespaces: Sequence[str], known_seq: int | None
-    ) -> tuple[list[str], StockChanges]:
+    async def read_versions_and_stock(self, namespaces: Sequence[str], known_seq: int | None) -> VersionRead:
         """`read_versions`, and the stock feed after `known_seq` (one round trip)."""
         ...
 
-    async def record_stock_change(self, products: Sequence[bytes]) -> None: ...
+    async def record_stock_change(self, products: Sequence[bytes]) -> Invalidation: ...
+
+    def invalidations(self) -> AsyncIterator[Invalidation]:
+        """Every invalidation published from now on, in order, after SUBSCRIBED, and QUIET after
+        each second without one (shared backends)."""
+        ...
+
+    async def invalidation_count(self) -> int:
+        """The number of the latest invalidation published."""
+        ...
 
     async def get(self, key: str) -> CacheEntry | None: ...
 
@@ -181,20 +236,25 @@ class MemoryBackend:
         self._stock_seq = 0
         self._stock_feed: deque[tuple[int, Sequence[bytes]]] = deque(maxlen=STOCK_FEED_LENGTH)
 
-    async def read_versions_and_stock(
-        self, namespaces: Sequence[str], known_seq: int | None
-    ) -> tuple[list[str], StockChanges]:
+    async def read_versions_and_stock(self, namespaces: Sequence[str], known_seq: int | None) -> VersionRead:
         versions = await self.read_versions(namespaces)
         seq = self._stock_seq
         if known_seq is None or known_seq >= seq:
-            return versions, StockChanges(seq, (), True)
+            return VersionRead(versions, StockChanges(seq, (), True))
         changes = [change for change in self._stock_feed if change[0] > known_seq]
         complete = bool(changes) and changes[0][0] == known_seq + 1
-        return versions, StockChanges(seq, changes, complete)
+        return VersionRead(versions, StockChanges(seq, changes, complete))
 
-    async def record_stock_change(self, products: Sequence[bytes]) -> None:
+    async def record_stock_change(self, products: Sequence[bytes]) -> Invalidation:
         self._stock_seq += 1
         self._stock_feed.append((self._stock_seq, tuple(products)))
+        return Invalidation(0, stock=(self._stock_seq, tuple(products)))
+
+    def invalidations(self) -> AsyncIterator[Invalidation]:
+        raise NotImplementedError("one process's memory publishes nothing")
+
+    async def invalidation_count(self) -> int:
+        return 0
 
     async def read_versions(self, namespaces: Sequence[str]) -> list[str]:
         versions = self._versions
@@ -203,9 +263,10 @@ class MemoryBackend:
             for namespace in namespaces
         ]
 
-    async def bump(self, namespaces: Sequence[str]) -> None:
-        for namespace in namespaces:
-            self._versions[namespace] = new_version()
+    async def bump(self, namespaces: Sequence[str]) -> Invalidation:
+        versions = {namespace: new_version() for namespace in namespaces}
+        self._versions.update(versions)
+        return Invalidation(0, versions)
 
     async def get(self, key: str) -> CacheEntry | None:
         return self._entries.get(key)
@@ -249,7 +310,11 @@ class RedisBackend:
     shared = True
 
     def __init__(self, url: str, prefix: str, timeout_seconds: float) -> None:
+        self._url = url
+        self._timeout_seconds = timeout_seconds
         self._prefix = prefix
+        self._channel = f"{prefix}:invalidations"
+        self._events_key = f"{prefix}:invalidations:count"
         self._redis = Redis.from_url(
             url,
             socket_timeout=timeout_seconds,
@@ -264,7 +329,8 @@ class RedisBackend:
         self._set_and_unlock = self._redis.register_script(_SET_AND_UNLOCK)
         self._read_versions_and_stock = self._redis.register_script(_READ_VERSIONS_AND_STOCK)
         self._record_stock_change = self._redis.register_script(_RECORD_STOCK_CHANGE)
-        self._stock_keys = [f"{prefix}:stock:seq", f"{prefix}:stock:changes"]
+        self._bump = self._redis.register_script(_BUMP)
+        self._stock_keys = [f"{prefix}:stock:seq", f"{prefix}:stock:changes", self._events_key]
 
     def _version_key(self, namespace: str) -> str:
         return f"{self._prefix}:version:{namespace}"
@@ -274,15 +340,44 @@ class RedisBackend:
         versions = await self._read_versions(keys=keys, args=[new_version() for _ in keys])
         return [version.decode() for version in versions]
 
-    async def bump(self, namespaces: Sequence[str]) -> None:
-        await self._redis.mset({self._version_key(namespace): new_version() for namespace in namespaces})
+    async def bump(self, namespaces: Sequence[str]) -> Invalidation:
+        versions = {namespace: new_version() for namespace in namespaces}
+        event = await self._bump(
+            keys=[*map(self._version_key, versions), self._events_key],
+            args=[*versions.values(), *versions, self._channel],
+        )
+        return Invalidation(int(event), versions)
 
-    async def read_versions_and_stock(
-        self, namespaces: Sequence[str], known_seq: int | None
-    ) -> tuple[list[str], StockChanges]:
+    async def invalidations(self) -> AsyncIterator[Invalidation]:
+        # A connection of its own, with no read timeout: it waits for messages.
+        listener = Redis.from_url(
+            self._url,
+            socket_connect_timeout=self._timeout_seconds,
+            socket_keepalive=True,
+            retry=Retry(NoBackoff(), 0),
+        )
+        pubsub = listener.pubsub()
+        try:
+            await pubsub.subscribe(self._channel)
+            while True:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is None:
+                    yield QUIET
+                elif message["type"] == "subscribe":
+                    yield SUBSCRIBED
+                elif message["type"] == "message":
+                    yield _parse_invalidation(message["data"])
+        finally:
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await listener.aclose()
+
+    async def invalidation_count(self) -> int:
+        return int(await self._redis.get(self._events_key) or 0)
+
+    async def read_versions_and_stock(self, namespaces: Sequence[str], known_seq: int | None) -> VersionRead:
         keys = [self._version_key(namespace) for namespace in namespaces]
         known = -1 if known_seq is None else known_seq
-        versions, seq, found = await self._read_versions_and_stock(
+        versions, seq, found, event = await self._read_versions_and_stock(
             keys=[*keys, *self._stock_keys], args=[*(new_version() for _ in keys), known, STOCK_READ_LIMIT]
         )
         changes = [(int(entry_id.split(b"-")[0]), _product_ids(fields[1])) for entry_id, fields in found]
@@ -291,10 +386,14 @@ class RedisBackend:
             or seq <= known
             or (len(changes) <= STOCK_READ_LIMIT and bool(changes) and changes[0][0] == known + 1)
         )
-        return [version.decode() for version in versions], StockChanges(int(seq), changes, complete)
+        stock = StockChanges(int(seq), changes, complete)
+        return VersionRead([version.decode() for version in versions], stock, int(event))
 
-    async def record_stock_change(self, products: Sequence[bytes]) -> None:
-        await self._record_stock_change(keys=self._stock_keys, args=[b"".join(products), STOCK_FEED_LENGTH])
+    async def record_stock_change(self, products: Sequence[bytes]) -> Invalidation:
+        event, seq = await self._record_stock_change(
+            keys=self._stock_keys, args=[b"".join(products), STOCK_FEED_LENGTH, self._channel]
+        )
+        return Invalidation(int(event), stock=(int(seq), tuple(products)))
 
     async def get(self, key: str) -> CacheEntry | None:
         raw: bytes | None = await self._redis.get(key)  # type: ignore[assignment]
@@ -344,3 +443,13 @@ class RedisBackend:
 
 def _product_ids(joined: bytes) -> list[bytes]:
     return [joined[at : at + _PRODUCT_ID_LENGTH] for at in range(0, len(joined), _PRODUCT_ID_LENGTH)]
+
+
+def _parse_invalidation(data: bytes) -> Invalidation:
+    """`v<event> <namespace>=<version> ...` or `s<event> <feed number> <products>`."""
+    kind, rest = data[:1], data[1:]
+    if kind == b"s":
+        number, seq, products = rest.split(b" ", 2)
+        return Invalidation(int(number), stock=(int(seq), tuple(_product_ids(products))))
+    event, *pairs = rest.decode().split(" ")
+    return Invalidation(int(event), dict(pair.split("=", 1) for pair in pairs))

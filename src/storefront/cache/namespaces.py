@@ -4,3 +4,5 @@
 CATALOG = "catalog"
 # The Consumer sync status read.
 SYNC_STATUS = "sync-status"
+
+NAMESPACES = (CATALOG, SYNC_STATUS)

@@ -54,6 +54,7 @@ class Cache:
         retry_after_seconds: float = 2.0,
         ttl_overrides: Mapping[str, float] | None = None,
         max_entries_overrides: Mapping[str, int] | None = None,
+        versions_pushed: bool = True,
     ) -> None:
         self.backend = backend
         self.prefix = prefix
@@ -65,7 +66,9 @@ class Cache:
         self.ttl_overrides = dict(ttl_overrides or {})
         self.max_entries_overrides = dict(max_entries_overrides or {})
         self._l1: ExpiringLRU[CacheEntry] | None = ExpiringLRU(l1_max_entries) if backend.shared else None
-        self._versions = VersionReader(backend)
+        self._versions = VersionReader(
+            backend, pushed=versions_pushed, retry_after_seconds=retry_after_seconds
+        )
         self._bindings: dict[tuple[str, str], RouteBinding] = {}
         self.bindings: list[RouteBinding] = []
         self._suffixes: dict[tuple[RouteBinding, str, bytes], str] = {}
@@ -90,6 +93,7 @@ class Cache:
             retry_after_seconds=settings.cache_retry_after_seconds,
             ttl_overrides=settings.cache_ttl_overrides,
             max_entries_overrides=settings.cache_max_entries_overrides,
+            versions_pushed=settings.cache_versions_pushed,
         )
 
     # Routes
@@ -135,7 +139,7 @@ class Cache:
         if not namespaces:
             return
         try:
-            await self.backend.bump(namespaces)
+            self._versions.written(await self.backend.bump(namespaces))
         except BACKEND_ERRORS as exc:
             self._unwritten_invalidations.update(namespaces)
             self._failed(INVALIDATION, exc)
@@ -146,7 +150,8 @@ class Cache:
         if not product_ids:
             return
         try:
-            await self.backend.record_stock_change([product_id.bytes for product_id in product_ids])
+            products = [product_id.bytes for product_id in product_ids]
+            self._versions.written(await self.backend.record_stock_change(products))
         except BACKEND_ERRORS as exc:
             self._unwritten_invalidations.add(CATALOG)
             self._failed(INVALIDATION, exc)
@@ -324,7 +329,7 @@ class Cache:
         if self._unwritten_invalidations:
             namespaces = sorted(self._unwritten_invalidations)
             try:
-                await self.backend.bump(namespaces)
+                self._versions.written(await self.backend.bump(namespaces))
             except BACKEND_ERRORS as exc:
                 self._failed(INVALIDATION, exc)
                 return False
@@ -336,6 +341,7 @@ class Cache:
         return True
 
     def _failed(self, prefix: str, exc: BaseException) -> None:
+        self._versions.distrust()
         self.stats.count(prefix, "errors")
         if not self._unavailable_until:
             log.warning("cache_backend_unavailable", error=type(exc).__name__)

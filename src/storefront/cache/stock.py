@@ -70,12 +70,18 @@ class StockClock:
             self._restart(read.seq)
             return
         for seq, products in read.changes:
-            for product in products:
-                self._changed[product] = seq
-            self._latest_change = max(self._latest_change, seq)
+            self.note(seq, products)
         self.seq = max(self.seq, read.seq)
         if len(self._changed) > MAX_REMEMBERED_PRODUCTS:
             self._restart(self.seq)
+
+    def note(self, seq: int, products: Iterable[bytes]) -> None:
+        """A change, known before the feed brings it (it changed here) or as the feed brings it."""
+        changed = self._changed
+        for product in products:
+            if changed.get(product, 0) < seq:
+                changed[product] = seq
+        self._latest_change = max(self._latest_change, seq)
 
     def _restart(self, seq: int) -> None:
         self.seq = self.window_start = self._latest_change = seq

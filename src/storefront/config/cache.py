@@ -15,6 +15,10 @@ class CacheSettings(BaseModel):
     cache_lock_wait_seconds: float = Field(default=1.0, ge=0)
     cache_redis_timeout_seconds: float = Field(default=0.5, gt=0)
     cache_retry_after_seconds: float = Field(default=2.0, ge=0)
+    # Redis: know versions from published invalidations (no round trip per read; another process's
+    # invalidation is seen once Redis delivers it). False: read them for every batch of requests
+    # (an invalidation is seen by every request that began after it completed).
+    cache_versions_pushed: bool = True
     # Cached entries per cached route (JSON map of route prefix to a count), beyond each route's own
     # bound: when a route has stored that many entries in one TTL window, further answers are
     # computed but not stored (docs/cache.md).
