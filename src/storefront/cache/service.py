@@ -9,7 +9,7 @@ after a short pause; invalidations that could not be written are replayed before
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -68,6 +68,9 @@ class Cache:
         self._flights: dict[str, asyncio.Future[tuple[CacheEntry, str]]] = {}
         self._unavailable_until = 0.0
         self._unwritten_invalidations: set[str] = set()
+        # Awaited before every version bump, replays included (storefront.db.replica publishes the
+        # write mark there); when it raises an error of the backend's kind, the bump is replayed later.
+        self.before_invalidate: Callable[[], Awaitable[None]] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Cache":
@@ -131,10 +134,15 @@ class Cache:
         if not namespaces:
             return
         try:
-            await self.backend.bump(namespaces)
+            await self._bump(namespaces)
         except BACKEND_ERRORS as exc:
             self._unwritten_invalidations.update(namespaces)
             self._failed(INVALIDATION, exc)
+
+    async def _bump(self, namespaces: Sequence[str]) -> None:
+        if self.before_invalidate is not None:
+            await self.before_invalidate()
+        await self.backend.bump(namespaces)
 
     # Reads
 
@@ -293,7 +301,7 @@ class Cache:
         if self._unwritten_invalidations:
             namespaces = sorted(self._unwritten_invalidations)
             try:
-                await self.backend.bump(namespaces)
+                await self._bump(namespaces)
             except BACKEND_ERRORS as exc:
                 self._failed(INVALIDATION, exc)
                 return False
