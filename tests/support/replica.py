@@ -54,31 +54,39 @@ class ReplicatedDatabase:
 
     async def pause_replay(self) -> None:
         await self.on_replica("SELECT pg_wal_replay_pause()")
-        await self._until("SELECT pg_get_wal_replay_pause_state() = 'paused'", "replay did not pause")
+        if not await self._replica_says("SELECT pg_get_wal_replay_pause_state() = 'paused'"):
+            raise AssertionError("replay did not pause")
 
     async def resume_replay(self) -> None:
         await self.on_replica("SELECT pg_wal_replay_resume()")
 
     async def caught_up(self) -> None:
-        """Wait until the replica has replayed everything the primary had flushed when called."""
+        """Wait until the replica has replayed all the WAL the primary had when called (the
+        position the service's write marks are taken from)."""
         connection = await asyncpg.connect(self.primary_url)
         try:
-            flushed = await connection.fetchval("SELECT pg_current_wal_flush_lsn()::text")
+            written = await connection.fetchval("SELECT pg_current_wal_insert_lsn()::text")
+            for _ in range(int(_WAIT_SECONDS)):
+                replayed = "SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn"
+                if await self._replica_says(replayed, written, seconds=1):
+                    return
+                # The insert position can sit past a page header that no record has reached yet:
+                # a transaction of its own writes the next record.
+                await connection.fetchval("SELECT txid_current()")
         finally:
             await connection.close()
-        await self._until(
-            "SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn", "the replica did not catch up", flushed
-        )
+        raise AssertionError("the replica did not catch up")
 
-    async def _until(self, query: str, failure: str, *args: object) -> None:
-        for _ in range(int(_WAIT_SECONDS / _POLL_SECONDS)):
+    async def _replica_says(self, query: str, *args: object, seconds: float = _WAIT_SECONDS) -> bool:
+        """Whether the query answers true on the replica within `seconds`."""
+        for _ in range(int(seconds / _POLL_SECONDS)):
             try:
                 if await self.on_replica(query, *args):
-                    return
+                    return True
             except (OSError, asyncpg.PostgresError):
                 pass  # the database is not on the replica yet
             await asyncio.sleep(_POLL_SECONDS)
-        raise AssertionError(failure)
+        return False
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ def normalize_database_url(url: str) -> str:
 
 class DatabaseSettings(BaseModel):
     database_url: str = "sqlite+aiosqlite:///./storefront.db"
-    # A streaming replica of the PostgreSQL primary for catalog reads (docs/scaling.md): a read is
+    # A streaming replica of the PostgreSQL primary for catalog reads (docs/database.md): a read is
     # served there only when the replica has replayed every catalog write the shop has announced.
     database_read_url: str | None = None
     database_read_connect_timeout_seconds: float = Field(default=2.0, gt=0)
