@@ -72,6 +72,47 @@ async def test_two_instances_share_entries_and_see_each_others_invalidations(
         assert tea_stock(await one.get(PRODUCTS)) == 12
 
 
+async def test_an_order_in_one_instance_refreshes_what_the_other_shows_of_that_product_only(
+    shared_settings: Settings, tea: dict[str, Any]
+) -> None:
+    order = {
+        "customer": {"name": "Shopper One", "email": "shopper@example.com", "phone": "+964 770 000 0000"},
+        "lines": [{"product_id": tea["item_id"], "quantity": 3}],
+    }
+    rice = "/api/consumer/products?search=rice"
+    async with (
+        running_app(shared_settings) as first,
+        running_app(shared_settings) as second,
+        client_of(first) as one,
+        client_of(second) as two,
+    ):
+        for url in (PRODUCTS, rice, PRODUCTS, rice):
+            await two.get(url)
+        assert (await two.get(rice)).headers["x-cache"] == "hit"
+
+        assert (await one.post("/api/consumer/orders", json=order)).status_code == 201
+        after = await two.get(PRODUCTS)
+        assert after.headers["x-cache"] == "miss"
+        assert tea_stock(after) == 17
+        assert (await two.get(rice)).headers["x-cache"] == "hit"
+
+        # Changes the other instance can no longer read from the feed (it keeps the latest few
+        # thousand): it forgets what it knew and misses instead of serving an old figure.
+        admin = Redis.from_url(REDIS_URL)
+        try:
+            prefix = shared_settings.cache_prefix
+            await admin.incrby(f"{prefix}:stock:seq", 5)
+            await admin.delete(f"{prefix}:stock:changes")
+        finally:
+            await admin.aclose()
+        await set_reserved(shared_settings, tea["item_id"], 5)
+        assert (await one.post("/api/consumer/orders", json=order)).status_code == 201
+        refreshed = await two.get(PRODUCTS)
+        assert refreshed.headers["x-cache"] == "miss"
+        assert tea_stock(refreshed) == 12
+        assert (await two.get(rice)).headers["x-cache"] == "miss"
+
+
 async def test_redis_stopped_mid_test_degrades_to_the_database_and_caching_resumes(
     make_settings: Callable[..., Settings], own_redis: OwnRedis, tea: dict[str, Any]
 ) -> None:

@@ -50,6 +50,48 @@ async def test_an_accepted_order_refreshes_the_product_the_list_and_the_categori
     assert await shown(client, chips) == (0, 0, 1)
 
 
+async def test_an_order_that_leaves_stock_refreshes_only_the_reads_that_show_its_product(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    chips = zoho_item("Chips 100 g", category="Snacks", stock=5, rate=1000)
+    nuts = zoho_item("Nuts 200 g", category="Snacks", stock=9, rate=4000)
+    tea = zoho_item("Green Tea 25 bags", category="Drinks", stock=4, rate=2500)
+    await seed(settings, [chips, nuts, tea])
+    reads = {
+        "chips": f"/api/consumer/products/{chips['item_id']}",
+        "nuts": f"/api/consumer/products/{nuts['item_id']}",
+        "snacks": "/api/consumer/products?category=Snacks",
+        "drinks": "/api/consumer/products?category=Drinks",
+        "search": "/api/consumer/products?search=chips",
+        "categories": "/api/consumer/categories",
+        "screen": f"/api/bff/mobile/products/{nuts['item_id']}",  # chips is shown as related
+    }
+    for url in reads.values():
+        await client.get(url)
+    assert {name: (await client.get(url)).headers["x-cache"] for name, url in reads.items()} == dict.fromkeys(
+        reads, "hit"
+    )
+
+    order = {"customer": CUSTOMER, "lines": [{"product_id": chips["item_id"], "quantity": 2}]}
+    assert (await client.post(ORDERS, json=order)).status_code == 201
+
+    after = {name: await client.get(url) for name, url in reads.items()}
+    assert {name: response.headers["x-cache"] for name, response in after.items()} == {
+        "chips": "miss",
+        "nuts": "hit",
+        "snacks": "miss",
+        "drinks": "hit",
+        "search": "miss",
+        "categories": "hit",
+        "screen": "miss",
+    }
+    assert after["chips"].json()["data"]["stock"] == 3
+    assert await shown(client, chips) == (3, 3, 2)
+    assert [p["stock"] for p in after["search"].json()["data"]] == [3]
+    related = after["screen"].json()["data"]["related"]
+    assert [p["stock"] for p in related if p["erp_item_id"] == chips["item_id"]] == [3]
+
+
 async def test_a_refused_order_changes_nothing_cached(client: httpx.AsyncClient, settings: Settings) -> None:
     chips = zoho_item("Chips 100 g", category="Snacks", stock=3, rate=1000)
     await seed(settings, [chips])

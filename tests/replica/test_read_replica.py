@@ -96,10 +96,12 @@ async def test_catalog_reads_are_served_by_the_replica_until_a_write_is_announce
     assert listed_names(await listed(shop)) == ["Basmati Rice 5 kg", "Black Tea 500 g"]
     assert grew(before, await reads(shop)) == {"replica": 1}
 
-    # An order announces its write: the replica is behind it, so reads go to the primary.
-    await order(shop, items["rice"], 1)
+    # An order announces its write: the replica is behind it, so reads go to the primary (and see
+    # the change made behind the shop's back too).
+    await order(shop, items["tea"], 1)
     before = await reads(shop)
-    assert (await product(shop, items["tea"]))["name"] == "Black Tea, renamed"
+    tea = await product(shop, items["tea"])
+    assert (tea["name"], tea["stock"]) == ("Black Tea, renamed", 9)
     assert grew(before, await reads(shop)) == {"behind": 1}
 
     # Once the replica has replayed that far, reads are its own again.

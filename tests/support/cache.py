@@ -33,10 +33,11 @@ async def require_redis(url: str = REDIS_URL) -> None:
 
 
 async def forget_versions(prefix: str, url: str = REDIS_URL) -> None:
-    """Drop the version keys a test run created (entries expire on their own)."""
+    """Drop the version and stock feed keys a test run created (entries expire on their own)."""
     client = Redis.from_url(url)
     try:
-        await client.delete(*(f"{prefix}:version:{namespace}" for namespace in (CATALOG, SYNC_STATUS)))
+        versions = [f"{prefix}:version:{namespace}" for namespace in (CATALOG, SYNC_STATUS)]
+        await client.delete(*versions, f"{prefix}:stock:seq", f"{prefix}:stock:changes")
     finally:
         await client.aclose()
 

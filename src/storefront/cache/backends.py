@@ -6,6 +6,7 @@ so an entry kept in some process's L1 under an old token can never match again.
 
 import secrets
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -17,6 +18,7 @@ from redis.exceptions import RedisError
 
 from storefront.cache.entry import CacheEntry
 from storefront.cache.lru import ExpiringLRU
+from storefront.cache.stock import StockChanges
 
 # Errors that mean "the shared cache is unavailable": the read falls through to the database.
 BACKEND_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
@@ -34,6 +36,40 @@ for i, key in ipairs(KEYS) do
 end
 return versions
 """
+# The versions as _READ_VERSIONS, then the stock feed (storefront.cache.stock): its number, and
+# the changes after the number the reader knows (none when it knows none yet), at most ARGV[n+2] + 1.
+# KEYS: the versions', then the feed's number and its stream; ARGV: new versions, known, limit.
+_READ_VERSIONS_AND_STOCK = """
+local n = #KEYS - 2
+local versions = {}
+for i = 1, n do
+  local version = redis.call('GET', KEYS[i])
+  if not version then
+    version = ARGV[i]
+    redis.call('SET', KEYS[i], version)
+  end
+  versions[i] = version
+end
+local seq = tonumber(redis.call('GET', KEYS[n + 1]) or '0')
+local known = tonumber(ARGV[n + 1])
+local changes = {}
+if known >= 0 and seq > known then
+  changes = redis.call('XRANGE', KEYS[n + 2], tostring(known + 1), '+', 'COUNT', tonumber(ARGV[n + 2]) + 1)
+end
+return {versions, seq, changes}
+"""
+# A stock change: the feed's next number, and its products. KEYS: number, stream; ARGV: the
+# products' ids (bytes, concatenated), the stream's length to keep.
+_RECORD_STOCK_CHANGE = """
+local seq = redis.call('INCR', KEYS[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'p', ARGV[1])
+return seq
+"""
+# How many changes the feed keeps, and how many one read brings back at most.
+STOCK_FEED_LENGTH = 10_000
+STOCK_READ_LIMIT = 1_000
+_PRODUCT_ID_LENGTH = 16
+
 # Store an entry unless its route already holds `max_entries` other answers (suffixes) in this
 # window: a set of the suffixes stored, forgotten after the route's TTL.
 _BOUNDED_SET = """
@@ -98,6 +134,14 @@ class CacheBackend(Protocol):
 
     async def bump(self, namespaces: Sequence[str]) -> None: ...
 
+    async def read_versions_and_stock(
+        self, namespaces: Sequence[str], known_seq: int | None
+    ) -> tuple[list[str], StockChanges]:
+        """`read_versions`, and the stock feed after `known_seq` (one round trip)."""
+        ...
+
+    async def record_stock_change(self, products: Sequence[bytes]) -> None: ...
+
     async def get(self, key: str) -> CacheEntry | None: ...
 
     async def set(self, key: str, entry: CacheEntry, ttl_seconds: float, bound: EntryBound) -> bool:
@@ -134,6 +178,23 @@ class MemoryBackend:
         self._versions: dict[str, str] = {}
         # Per route: when its window ends, and the answers (suffixes) stored in it.
         self._stored: dict[str, tuple[float, set[str]]] = {}
+        self._stock_seq = 0
+        self._stock_feed: deque[tuple[int, Sequence[bytes]]] = deque(maxlen=STOCK_FEED_LENGTH)
+
+    async def read_versions_and_stock(
+        self, namespaces: Sequence[str], known_seq: int | None
+    ) -> tuple[list[str], StockChanges]:
+        versions = await self.read_versions(namespaces)
+        seq = self._stock_seq
+        if known_seq is None or known_seq >= seq:
+            return versions, StockChanges(seq, (), True)
+        changes = [change for change in self._stock_feed if change[0] > known_seq]
+        complete = bool(changes) and changes[0][0] == known_seq + 1
+        return versions, StockChanges(seq, changes, complete)
+
+    async def record_stock_change(self, products: Sequence[bytes]) -> None:
+        self._stock_seq += 1
+        self._stock_feed.append((self._stock_seq, tuple(products)))
 
     async def read_versions(self, namespaces: Sequence[str]) -> list[str]:
         versions = self._versions
@@ -201,6 +262,9 @@ class RedisBackend:
         self._unlock = self._redis.register_script(_UNLOCK)
         self._get_or_lock = self._redis.register_script(_GET_OR_LOCK)
         self._set_and_unlock = self._redis.register_script(_SET_AND_UNLOCK)
+        self._read_versions_and_stock = self._redis.register_script(_READ_VERSIONS_AND_STOCK)
+        self._record_stock_change = self._redis.register_script(_RECORD_STOCK_CHANGE)
+        self._stock_keys = [f"{prefix}:stock:seq", f"{prefix}:stock:changes"]
 
     def _version_key(self, namespace: str) -> str:
         return f"{self._prefix}:version:{namespace}"
@@ -212,6 +276,25 @@ class RedisBackend:
 
     async def bump(self, namespaces: Sequence[str]) -> None:
         await self._redis.mset({self._version_key(namespace): new_version() for namespace in namespaces})
+
+    async def read_versions_and_stock(
+        self, namespaces: Sequence[str], known_seq: int | None
+    ) -> tuple[list[str], StockChanges]:
+        keys = [self._version_key(namespace) for namespace in namespaces]
+        known = -1 if known_seq is None else known_seq
+        versions, seq, found = await self._read_versions_and_stock(
+            keys=[*keys, *self._stock_keys], args=[*(new_version() for _ in keys), known, STOCK_READ_LIMIT]
+        )
+        changes = [(int(entry_id.split(b"-")[0]), _product_ids(fields[1])) for entry_id, fields in found]
+        complete = (
+            known_seq is None
+            or seq <= known
+            or (len(changes) <= STOCK_READ_LIMIT and bool(changes) and changes[0][0] == known + 1)
+        )
+        return [version.decode() for version in versions], StockChanges(int(seq), changes, complete)
+
+    async def record_stock_change(self, products: Sequence[bytes]) -> None:
+        await self._record_stock_change(keys=self._stock_keys, args=[b"".join(products), STOCK_FEED_LENGTH])
 
     async def get(self, key: str) -> CacheEntry | None:
         raw: bytes | None = await self._redis.get(key)  # type: ignore[assignment]
@@ -257,3 +340,7 @@ class RedisBackend:
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def _product_ids(joined: bytes) -> list[bytes]:
+    return [joined[at : at + _PRODUCT_ID_LENGTH] for at in range(0, len(joined), _PRODUCT_ID_LENGTH)]

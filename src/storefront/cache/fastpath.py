@@ -7,7 +7,6 @@ A hit still gets its own X-Request-ID (spliced into `meta.request_id`), ETag/304
 counts in the HTTP metrics like any other request.
 """
 
-import os
 import time
 from typing import Any
 
@@ -20,7 +19,7 @@ from storefront.cache.routes import RouteBinding
 from storefront.cache.service import Cache
 from storefront.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS
 from storefront.web.cors import EXPOSED_HEADERS_VALUE
-from storefront.web.request_context import REQUEST_ID_HEADER, accept_or_make_request_id
+from storefront.web.request_context import REQUEST_ID_HEADER, accept_or_make_request_id, new_request_id
 
 _IF_NONE_MATCH = b"if-none-match"
 _ORIGIN = b"origin"
@@ -77,7 +76,7 @@ class CachingFastAPI(FastAPI):
                 if_none_match = value
             elif name == _ORIGIN:
                 origin = value
-        request_id = accept_or_make_request_id(given_id) if given_id else os.urandom(16).hex()
+        request_id = accept_or_make_request_id(given_id) if given_id else new_request_id()
         headers = [
             (b"etag", entry.etag),
             (b"cache-control", binding.cache_control),

@@ -3,13 +3,16 @@
 Every read first learns the current version of its namespaces (before the database is queried),
 so a computation that began before a write lands under the old version and is never served after
 it. Invalidating a namespace replaces its version: every process, L1 included, misses at once.
+A stock change that leaves every list as it is makes only the entries showing its products miss
+(storefront.cache.stock).
 When the shared backend fails, reads fall through to the database and the backend is retried
 after a short pause; invalidations that could not be written are replayed before it is used again.
 """
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -26,6 +29,7 @@ from storefront.cache.lru import ExpiringLRU
 from storefront.cache.namespaces import CATALOG
 from storefront.cache.routes import CachedRoute, Compute, RouteBinding, bind_route
 from storefront.cache.stats import CacheStats
+from storefront.cache.stock import ShownProducts
 from storefront.cache.versions import VersionReader
 from storefront.config import Settings
 from storefront.logging import get_logger
@@ -68,8 +72,9 @@ class Cache:
         self._flights: dict[str, asyncio.Future[tuple[CacheEntry, str]]] = {}
         self._unavailable_until = 0.0
         self._unwritten_invalidations: set[str] = set()
-        # Awaited before every version bump, replays included (storefront.db.replica publishes the
-        # write mark there); when it raises an error of the backend's kind, the bump is replayed later.
+        # Awaited before every version bump and stock change, replays included (storefront.db.replica
+        # publishes the write mark there); when it raises an error of the backend's kind, the
+        # invalidation is replayed later.
         self.before_invalidate: Callable[[], Awaitable[None]] | None = None
 
     @classmethod
@@ -144,6 +149,23 @@ class Cache:
             await self.before_invalidate()
         await self.backend.bump(namespaces)
 
+    async def invalidate_products(self, product_ids: Collection[uuid.UUID]) -> None:
+        """Make every cached read showing these products miss, in every process: their stock
+        changed, and nothing else did. Never raises."""
+        if not product_ids:
+            return
+        try:
+            if self.before_invalidate is not None:
+                await self.before_invalidate()
+            await self.backend.record_stock_change([product_id.bytes for product_id in product_ids])
+        except BACKEND_ERRORS as exc:
+            self._unwritten_invalidations.add(CATALOG)
+            self._failed(INVALIDATION, exc)
+
+    def _current(self, entry: CacheEntry) -> bool:
+        """Whether none of the products the entry shows changed stock since it was computed."""
+        return self._versions.clock.is_current(entry.stock_seq, entry.products)
+
     # Reads
 
     async def lookup(self, binding: RouteBinding, suffix: str) -> CacheEntry | None:
@@ -152,15 +174,17 @@ class Cache:
             return None
         prefix = binding.route.prefix
         try:
-            versions = await self._versions.read(binding.route.namespaces)
+            versions, _ = await self._versions.read(binding.route.namespaces)
             key = self.key(binding, versions, suffix)
             entry = self._l1.get(key) if self._l1 is not None else None
             if entry is None:
                 entry = await self.backend.get(key)
-                if entry is None or not entry.is_fresh(time.time()):
+                if entry is None or not entry.is_fresh(time.time()) or not self._current(entry):
                     return None
                 if self._l1 is not None:
                     self._l1.put(key, entry, entry.fresh_until)
+            elif not self._current(entry):
+                return None
         except BACKEND_ERRORS as exc:
             self._failed(prefix, exc)
             return None
@@ -173,13 +197,13 @@ class Cache:
         if not await self._usable():
             return await self._bypass(binding, compute)
         try:
-            versions = await self._versions.read(binding.route.namespaces)
+            versions, seq = await self._versions.read(binding.route.namespaces)
         except BACKEND_ERRORS as exc:
             self._failed(prefix, exc)
             return await self._bypass(binding, compute)
         key = self.key(binding, versions, suffix)
         entry = self._l1.get(key) if self._l1 is not None else None
-        if entry is not None:
+        if entry is not None and self._current(entry):
             self.stats.count(prefix, "hits")
             return entry, "hit"
         flight = self._flights.get(key)
@@ -189,13 +213,15 @@ class Cache:
             except asyncio.CancelledError:
                 if not flight.cancelled():
                     raise
-                return await self._bypass(binding, compute)
+                return await self._bypass(binding, compute, seq)
+            if not self._current(shared):  # computed before a stock change this request knows of
+                return await self._bypass(binding, compute, seq)
             self.stats.count(prefix, "hits")
             return shared, "hit"
         flight = asyncio.get_running_loop().create_future()
         self._flights[key] = flight
         try:
-            result = await self._fill(binding, key, suffix, compute)
+            result = await self._fill(binding, key, suffix, compute, seq)
         except asyncio.CancelledError:
             flight.cancel()
             raise
@@ -210,10 +236,11 @@ class Cache:
             del self._flights[key]
 
     async def _fill(
-        self, binding: RouteBinding, key: str, suffix: str, compute: Compute
+        self, binding: RouteBinding, key: str, suffix: str, compute: Compute, seq: int
     ) -> tuple[CacheEntry, str]:
         """After an L1 miss: the shared entry, or compute it under the lock (three round trips to a
-        shared backend in all on a miss: versions, get-or-lock, set-and-unlock)."""
+        shared backend in all on a miss: versions, get-or-lock, set-and-unlock; one more when the
+        shared entry shows a product whose stock changed since)."""
         prefix = binding.route.prefix
         lock_key = key + ":lock"
         token = new_version()
@@ -221,6 +248,9 @@ class Cache:
             entry, locked = await self.backend.get_or_lock(
                 key, lock_key, token, self.lock_seconds, self.stale_grace_seconds
             )
+            if entry is not None and not self._current(entry):
+                entry = None
+                locked = locked or await self.backend.try_lock(lock_key, token, self.lock_seconds)
             if entry is not None and entry.is_fresh(time.time()):
                 if locked:
                     await self._unlock(prefix, lock_key, token)
@@ -234,9 +264,9 @@ class Cache:
                     return self._shared_hit(prefix, key, entry)
         except BACKEND_ERRORS as exc:
             self._failed(prefix, exc)
-            return await self._bypass(binding, compute)
+            return await self._bypass(binding, compute, seq)
         try:
-            computed = await self._compute(binding, compute)
+            computed = await self._compute(binding, compute, seq)
         except BaseException:
             if locked:
                 await self._unlock(prefix, lock_key, token)
@@ -264,7 +294,7 @@ class Cache:
         while time.monotonic() < deadline:
             await asyncio.sleep(_LOCK_POLL_SECONDS)
             entry = await self.backend.get(key)
-            if entry is not None and entry.is_fresh(time.time()):
+            if entry is not None and entry.is_fresh(time.time()) and self._current(entry):
                 return entry
         return None
 
@@ -283,13 +313,17 @@ class Cache:
         if self._l1 is not None:
             self._l1.put(key, entry, entry.fresh_until)
 
-    async def _compute(self, binding: RouteBinding, compute: Compute) -> CacheEntry:
-        data, meta = await compute()
-        return build_entry(data, meta, time.time() + binding.route.ttl_seconds)
+    async def _compute(self, binding: RouteBinding, compute: Compute, seq: int) -> CacheEntry:
+        """Run the computation; the entry remembers the stock feed's number read before it began
+        and the products it showed."""
+        with ShownProducts() as shown:
+            data, meta = await compute()
+        fresh_until = time.time() + binding.route.ttl_seconds
+        return build_entry(data, meta, fresh_until, seq, tuple(shown.products))
 
-    async def _bypass(self, binding: RouteBinding, compute: Compute) -> tuple[CacheEntry, str]:
+    async def _bypass(self, binding: RouteBinding, compute: Compute, seq: int = 0) -> tuple[CacheEntry, str]:
         self.stats.count(binding.route.prefix, "bypass")
-        return await self._compute(binding, compute), "bypass"
+        return await self._compute(binding, compute, seq), "bypass"
 
     # Backend health
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Executable, Integer, Result, Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storefront.cache.stock import shown as shows_stock_of
 from storefront.catalog.models import SELLABLE, Category, PriceList, Product
 from storefront.catalog.ranking import MAX_RESULTS, ranked_product_ids
 from storefront.catalog.schemas import CategoryView, ProductFilters, ProductView
@@ -75,6 +76,7 @@ _PRODUCTS_BY_ID = _priced_products().where(Product.id.in_(bindparam("ids", expan
 def _to_view(row: Row[Any], base_url: str) -> ProductView:
     """The product as shoppers see it; its picture's URL from the row alone (no query of its own)."""
     m = row._mapping
+    shows_stock_of(m["id"])
     shown = m["image_hash"] if m["erp_image_ref"] is not None else None
     return ProductView(
         id=str(m["id"]),

@@ -64,6 +64,19 @@ class Placement:
     # Product id -> sellable units, for each line whose stock fell short.
     shortfalls: dict[uuid.UUID, int]
 
+    @property
+    def products(self) -> frozenset[uuid.UUID]:
+        return frozenset(line.product.id for line in self.quote.lines if line.product is not None)
+
+    @property
+    def sells_out(self) -> bool:
+        """Whether a placed order takes the last sellable units of a product (it leaves the lists).
+
+        The quote's figures were read under the products' locks, before the reservation."""
+        return any(
+            line.product is not None and line.product.available <= line.quantity for line in self.quote.lines
+        )
+
 
 def order_row(order: NewOrder, current: Quote) -> dict[str, Any]:
     assert current.price_list_id is not None

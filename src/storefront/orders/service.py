@@ -7,7 +7,7 @@ happen after that (fresh catalog reads, waking the push worker) is queued with `
 
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -63,14 +63,29 @@ def parse_order_id(order_id: str) -> uuid.UUID:
 
 @dataclass(frozen=True, slots=True)
 class OrderHooks:
-    """What to do once an order change is committed: refresh catalog reads, wake the pusher."""
+    """What to do once an order change is committed: refresh catalog reads, wake the pusher.
+
+    `invalidate_catalog` refreshes every catalog read (a product joined or left the lists);
+    `invalidate_products` only the reads that show these products (their stock changed).
+    """
 
     invalidate_catalog: Callable[[], Awaitable[None]] | None = None
     wake_pusher: Callable[[], None] | None = None
+    invalidate_products: Callable[[Collection[uuid.UUID]], Awaitable[None]] | None = None
 
 
-def _schedule(session: AsyncSession, hooks: OrderHooks, *, stock_changed: bool, push_due: bool) -> None:
-    if stock_changed and hooks.invalidate_catalog is not None:
+def _schedule(
+    session: AsyncSession,
+    hooks: OrderHooks,
+    *,
+    stock_changed: bool,
+    push_due: bool,
+    only_products: Collection[uuid.UUID] | None = None,
+) -> None:
+    """Queue the after-commit work; `only_products`: the stock change touched no list's membership."""
+    if stock_changed and only_products is not None and hooks.invalidate_products is not None:
+        after_commit(session, partial(hooks.invalidate_products, only_products))
+    elif stock_changed and hooks.invalidate_catalog is not None:
         after_commit(session, hooks.invalidate_catalog)
     if push_due and hooks.wake_pusher is not None:
         wake = hooks.wake_pusher
@@ -280,7 +295,13 @@ class OrderService:
             except KeyTaken:
                 placement = None
             if placement is not None and placement.placed:
-                _schedule(self.session, self.hooks, stock_changed=True, push_due=True)
+                _schedule(
+                    self.session,
+                    self.hooks,
+                    stock_changed=True,
+                    push_due=True,
+                    only_products=None if placement.sells_out else placement.products,
+                )
                 after_commit(self.session, partial(_count_placed, channel))
                 view = _view(order_row(order, placement.quote), line_rows(order, placement.quote))
                 return PlacedOrder(view, offered.request_id if offered else current_request_id())
@@ -434,4 +455,5 @@ def order_hooks(app: Any) -> OrderHooks:
     return OrderHooks(
         invalidate_catalog=partial(cache.invalidate, CATALOG) if cache is not None else None,
         wake_pusher=pusher.wake if pusher is not None else None,
+        invalidate_products=cache.invalidate_products if cache is not None else None,
     )
