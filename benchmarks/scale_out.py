@@ -215,15 +215,23 @@ async def database_snapshot(url: str) -> dict[str, float]:
     }
 
 
+REPLICA_OUTCOMES = ("replica", "behind", "replica_unavailable", "mark_unavailable")
+
+
 async def cache_lookups(ports: list[int], admin: dict[str, str]) -> dict[str, float]:
-    """Cache hits and misses of the public reads, summed over the API processes' own /metrics."""
-    totals = {"hits": 0.0, "misses": 0.0}
+    """Cache hits and misses of the public reads, and where the catalog reads that missed ran
+    (`replica ...`), summed over the API processes' own /metrics."""
+    prefixes = {kind: f"storefront_cache_{kind}_total{{" for kind in ("hits", "misses")}
+    prefixes.update(
+        {f"replica {o}": f'storefront_replica_reads_total{{outcome="{o}"}}' for o in REPLICA_OUTCOMES}
+    )
+    totals = dict.fromkeys(prefixes, 0.0)
     async with httpx.AsyncClient(timeout=30) as http:
         for port in ports:
             text = (await http.get(f"http://127.0.0.1:{port}/metrics", headers=admin)).text
             for line in text.splitlines():
-                for kind in totals:
-                    if line.startswith(f"storefront_cache_{kind}_total{{"):
+                for kind, prefix in prefixes.items():
+                    if line.startswith(prefix):
                         totals[kind] += float(line.rsplit(" ", 1)[1])
     return totals
 
@@ -320,6 +328,14 @@ def show(figures: PhaseFigures) -> None:
         "(every accepted order invalidates the catalog's cached reads)",
         flush=True,
     )
+    replica = {o: figures.cache[f"replica {o}"] for o in REPLICA_OUTCOMES}
+    if any(replica.values()):
+        primary = ", ".join(f"{o} {replica[o]:,.0f}" for o in REPLICA_OUTCOMES[1:])
+        print(
+            f"  catalog reads that missed the cache: {replica['replica'] / sum(replica.values()):.0%} on the "
+            f"replica ({replica['replica']:,.0f}); on the primary: {primary}",
+            flush=True,
+        )
     db = figures.database
     print(
         f"  PostgreSQL (this database): {db['commits']:,.0f} commits/s, {db['rows inserted']:,.0f} rows inserted/s, "
@@ -496,7 +512,7 @@ async def main(args: argparse.Namespace) -> int:
             uses = "database_read_url" in Settings.model_fields
             print(
                 f"replica: {env['STOREFRONT_DATABASE_READ_URL']} "
-                f"({'read by the service' if uses else 'STOREFRONT_DATABASE_READ_URL is not a setting of this code yet: reads stay on the primary'})",
+                f"({'catalog reads' if uses else 'STOREFRONT_DATABASE_READ_URL is not a setting of this code: reads stay on the primary'})",
                 flush=True,
             )
         admin = {"Authorization": f"Bearer {token}"}

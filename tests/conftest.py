@@ -11,7 +11,7 @@ from storefront.app import create_app
 from storefront.config import Settings
 from tests.support.databases import TestDatabase, create_test_database, drop_test_database
 
-pytest_plugins = ["tests.support.emulator"]
+pytest_plugins = ["tests.support.emulator", "tests.support.replica"]
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 

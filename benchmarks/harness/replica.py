@@ -3,7 +3,8 @@
 The primary is a fresh cluster (initdb into a temporary directory, started on a free port, its
 pg_hba allowing replication from 127.0.0.1); the replica is pg_basebackup of it into another
 temporary directory (`-R` writes standby.signal and primary_conninfo), started on another port.
-PostgreSQL refuses to run as root: as root, both run as the `postgres` user.
+PostgreSQL refuses to run as root: as root, both run as the `postgres` user. The benchmarks and
+the replica tests (tests/replica) share it.
 """
 
 import asyncio
@@ -26,6 +27,16 @@ from benchmarks.harness.processes import free_port
 class Pair:
     primary_url: str
     replica_url: str
+    replica_data: Path
+    replica_port: int
+    sockets: Path
+
+    async def stop_replica(self) -> None:
+        await asyncio.to_thread(_stop, self.replica_data)
+
+    async def start_replica(self) -> None:
+        await asyncio.to_thread(_start, self.replica_data, self.replica_port, self.sockets)
+        await _replaying(self.replica_url)
 
 
 def _bin(name: str) -> str:
@@ -43,7 +54,9 @@ def _as_postgres(command: list[str]) -> list[str]:
 
 
 def _run(command: list[str]) -> None:
-    subprocess.run(_as_postgres(command), check=True, capture_output=True, text=True)
+    done = subprocess.run(_as_postgres(command), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{Path(command[0]).name} failed ({done.returncode}): {done.stderr.strip()}")
 
 
 def _own(path: Path) -> None:
@@ -124,7 +137,13 @@ async def primary_and_replica() -> AsyncIterator[Pair]:
         await asyncio.to_thread(_start, replica, replica_port, sockets)
         replica_url = f"postgresql://postgres@127.0.0.1:{replica_port}/postgres"
         await _replaying(replica_url)
-        yield Pair(f"postgresql://postgres@127.0.0.1:{primary_port}/postgres", replica_url)
+        yield Pair(
+            f"postgresql://postgres@127.0.0.1:{primary_port}/postgres",
+            replica_url,
+            replica,
+            replica_port,
+            sockets,
+        )
     finally:
         await asyncio.to_thread(_stop, replica)
         await asyncio.to_thread(_stop, primary)

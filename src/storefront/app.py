@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.erp_runtime = await open_erp(settings)
         app.state.erp = app.state.erp_runtime.client
         app.state.cache = Cache.from_settings(settings)
+        app.state.cache.before_invalidate = app.state.db.publish_write_mark
         app.state.rate_limits = RateLimits.from_settings(settings)
         app.state.image_store = open_image_store(settings)
         app.state.picture_server = PictureServer(app.state.image_store)

@@ -86,6 +86,9 @@ def serve(
 def refuse_unsafe_settings(settings: Settings) -> None:
     """What a start facing the network must not run with (docs/security.md)."""
     refuse_without_erp(settings)
+    problem = settings.database_read_problem()
+    if problem is not None:
+        raise typer.BadParameter(problem, param_hint="STOREFRONT_DATABASE_READ_URL")
     token = settings.admin_token
     if token is not None and len(token.get_secret_value()) < MIN_ADMIN_TOKEN_LENGTH:
         raise typer.BadParameter(

@@ -11,7 +11,7 @@ from storefront.catalog.endpoints import LIST_ENTRIES, PRODUCT_ENTRIES
 from storefront.catalog.repository import CatalogRepository
 from storefront.catalog.schemas import Product
 from storefront.catalog.service import CatalogService
-from storefront.db.session import ReadSession
+from storefront.db.session import CatalogSession
 from storefront.sync.repository import SyncRunRepository
 from storefront.web.contract import raises
 from storefront.web.edge import EdgeRoute
@@ -36,7 +36,7 @@ SEARCH = CachedRoute(
 )
 
 
-def mobile_screens(request: Request, session: ReadSession) -> MobileScreens:
+def mobile_screens(request: Request, session: CatalogSession) -> MobileScreens:
     catalog = CatalogService(
         CatalogRepository(
             session, request.app.state.settings.price_list, request.app.state.settings.public_base_url

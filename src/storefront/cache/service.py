@@ -12,7 +12,7 @@ after a short pause; invalidations that could not be written are replayed before
 import asyncio
 import time
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -75,6 +75,10 @@ class Cache:
         self._flights: dict[str, asyncio.Future[tuple[CacheEntry, str]]] = {}
         self._unavailable_until = 0.0
         self._unwritten_invalidations: set[str] = set()
+        # Awaited before every version bump and stock change, replays included (storefront.db.replica
+        # publishes the write mark there); when it raises an error of the backend's kind, the
+        # invalidation is replayed later.
+        self.before_invalidate: Callable[[], Awaitable[None]] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Cache":
@@ -139,10 +143,15 @@ class Cache:
         if not namespaces:
             return
         try:
-            self._versions.written(await self.backend.bump(namespaces))
+            await self._bump(namespaces)
         except BACKEND_ERRORS as exc:
             self._unwritten_invalidations.update(namespaces)
             self._failed(INVALIDATION, exc)
+
+    async def _bump(self, namespaces: Sequence[str]) -> None:
+        if self.before_invalidate is not None:
+            await self.before_invalidate()
+        self._versions.written(await self.backend.bump(namespaces))
 
     async def invalidate_products(self, product_ids: Collection[uuid.UUID]) -> None:
         """Make every cached read showing these products miss, in every process: their stock
@@ -150,6 +159,8 @@ class Cache:
         if not product_ids:
             return
         try:
+            if self.before_invalidate is not None:
+                await self.before_invalidate()
             products = [product_id.bytes for product_id in product_ids]
             self._versions.written(await self.backend.record_stock_change(products))
         except BACKEND_ERRORS as exc:
@@ -329,7 +340,7 @@ class Cache:
         if self._unwritten_invalidations:
             namespaces = sorted(self._unwritten_invalidations)
             try:
-                self._versions.written(await self.backend.bump(namespaces))
+                await self._bump(namespaces)
             except BACKEND_ERRORS as exc:
                 self._failed(INVALIDATION, exc)
                 return False

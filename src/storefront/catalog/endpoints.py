@@ -7,7 +7,7 @@ from storefront.cache import CATALOG, CachedRoute, cached, cached_response
 from storefront.catalog.repository import CatalogRepository
 from storefront.catalog.schemas import Category, Product, ProductFilters
 from storefront.catalog.service import CatalogService
-from storefront.db.session import ReadSession
+from storefront.db.session import CatalogSession
 from storefront.web.contract import raises
 from storefront.web.edge import EdgeRoute
 from storefront.web.envelope import CountMeta, PageMeta, envelope
@@ -31,7 +31,7 @@ PRODUCT = CachedRoute("consumer:product", ttl_seconds=300, namespaces=(CATALOG,)
 CATEGORIES = CachedRoute("consumer:categories", ttl_seconds=600, namespaces=(CATALOG,))
 
 
-def catalog_service(request: Request, session: ReadSession) -> CatalogService:
+def catalog_service(request: Request, session: CatalogSession) -> CatalogService:
     return CatalogService(
         CatalogRepository(
             session, request.app.state.settings.price_list, request.app.state.settings.public_base_url

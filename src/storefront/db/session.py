@@ -48,6 +48,12 @@ async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def catalog_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read session for what the catalog shows, on a caught-up replica when there is one."""
+    async with get_database(request).catalog_sessionmaker() as session:
+        yield session
+
+
 async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with get_database(request).write_sessionmaker() as session:
         try:
@@ -60,6 +66,7 @@ async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 ReadSession = Annotated[AsyncSession, Depends(read_session)]
+CatalogSession = Annotated[AsyncSession, Depends(catalog_session)]
 # Function scope: the transaction commits when the endpoint returns, before the response is sent,
 # so an answered write is durable (the default request scope would commit after sending).
 WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]

@@ -70,6 +70,8 @@ def _engines(database: Database) -> Iterable[tuple[str, AsyncEngine]]:
     yield "main", database.engine
     if database.write_engine is not database.engine:
         yield "write", database.write_engine
+    if database.replica is not None:
+        yield "replica", database.replica.replica
 
 
 def _int(pool: Any, method: str) -> int:

@@ -53,6 +53,13 @@ DB_POOL_OVERFLOW = Gauge(
     multiprocess_mode="livesum",
 )
 
+# Catalog reads that reached the database with STOREFRONT_DATABASE_READ_URL set, by where they ran:
+# `replica`, or the primary because the replica was `behind` the write mark, `replica_unavailable`,
+# or `mark_unavailable` (the mark could not be read or published).
+REPLICA_READS = Counter(
+    "storefront_replica_reads_total", "Catalog reads (cache misses) by where they ran.", ["outcome"]
+)
+
 # Sync: `mode` is full / incremental / items / webhook, `status` succeeded / failed / ...
 SYNC_RUNS = Counter("storefront_sync_runs_total", "Sync runs finished.", ["mode", "status"])
 SYNC_DURATION = Histogram(

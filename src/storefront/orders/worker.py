@@ -436,6 +436,7 @@ async def run_worker(settings: Settings) -> None:
     database = create_database(settings)
     runtime = await open_erp(settings)
     cache = Cache.from_settings(settings)
+    cache.before_invalidate = database.publish_write_mark
     pusher = OrderPusher(
         database,
         runtime.client,

@@ -52,6 +52,7 @@ def run_sync_command(settings: Settings, mode: str, items: str | None, console: 
 async def _sync(settings: Settings, request: SyncRequest, console: Console) -> SyncRunView:
     database = create_database(settings)
     cache = Cache.from_settings(settings)
+    cache.before_invalidate = database.publish_write_mark
     erp = await open_erp(settings)
     try:
         service = SyncService(database, erp.client, settings, cache)
