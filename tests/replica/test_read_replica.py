@@ -180,7 +180,15 @@ async def test_catalog_reads_answer_from_the_primary_while_the_replica_is_down(
     items = await mirrored(emulator, shop, admin_headers, replicated_database)
     assert (await product(shop, items["tea"]))["stock"] == 10
 
+    ready = (await shop.get("/health/ready")).json()["data"]
+    assert ready["checks"]["replica"] == "ok"
+    assert ready["details"]["replica"]["lag_bytes"] >= 0
+
     await replicated_database.pair.stop_replica()
+    down = await shop.get("/health/ready")
+    assert down.status_code == 200
+    assert down.json()["data"]["status"] == "degraded"
+    assert down.json()["data"]["checks"]["replica"] == "degraded"
     before = await reads(shop)
     assert listed_names(await listed(shop)) == ["Basmati Rice 5 kg", "Black Tea 500 g"]
     await order(shop, items["tea"], 2)

@@ -159,6 +159,14 @@ class ReplicaReads:
             return self._count("behind", self.primary)
         return self._count("replica", self.replica)
 
+    async def lag_bytes(self) -> int | None:
+        """How far the replica's replay trails the primary's WAL (None when it is no standby);
+        raises when either does not answer."""
+        replayed = await self._replica_position()
+        if replayed is None:
+            return None
+        return max(await self._primary_position() - replayed, 0)
+
     def _count(self, outcome: str, engine: AsyncEngine) -> AsyncEngine:
         self._outcomes[outcome].inc()
         return engine

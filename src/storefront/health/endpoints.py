@@ -47,6 +47,24 @@ async def _cache_check(request: Request) -> dict[str, Any]:
     return {"status": OK, "backend": backend}
 
 
+async def _replica_check(request: Request) -> dict[str, Any] | None:
+    """A read replica in trouble is degraded, not down: catalog reads go to the primary."""
+    replica = request.app.state.db.replica
+    if replica is None:
+        return None
+    try:
+        lag = await replica.lag_bytes()
+    except Exception as exc:
+        log.warning("readiness_replica_failed", error_type=type(exc).__name__)
+        return {
+            "status": DEGRADED,
+            "reason": "The read replica does not answer: catalog reads use the primary.",
+        }
+    if lag is None:
+        return {"status": DEGRADED, "reason": "The read URL is no standby: catalog reads use the primary."}
+    return {"status": OK, "lag_bytes": lag}
+
+
 async def _erp_check(request: Request, session: AsyncSession) -> dict[str, Any]:
     """ERP trouble is degraded, not down: the shop sells from its mirror and orders wait to be pushed.
 
@@ -113,7 +131,7 @@ async def _quota_reasons(client: Any, check: dict[str, Any]) -> list[str]:
 
 @router.get(
     "/ready",
-    summary="Can take traffic: 503 when the database is down; cache or ERP trouble is degraded (200)",
+    summary="Can take traffic: 503 when the database is down; cache, replica or ERP trouble is degraded (200)",
     response_model=envelope(Readiness),
     responses=raises(NotReady),
 )
@@ -124,6 +142,9 @@ async def ready(request: Request, session: ReadSession) -> Response:
         log.warning("readiness_database_failed", error_type=type(exc).__name__)
         raise NotReady(details={"checks": {"database": DOWN}}) from None
     details = {"cache": await _cache_check(request), "erp": await _erp_check(request, session)}
+    replica = await _replica_check(request)
+    if replica is not None:
+        details["replica"] = replica
     checks = {"database": OK, **{name: detail["status"] for name, detail in details.items()}}
     degraded = any(status != OK for status in checks.values())
     return success({"status": DEGRADED if degraded else OK, "checks": checks, "details": details})
