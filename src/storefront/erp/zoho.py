@@ -13,14 +13,12 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
 import orjson
-from pydantic import PlainValidator, TypeAdapter, ValidationError
 from redis.asyncio import Redis
-from typing_extensions import TypedDict
 
 from storefront.config import Settings
 from storefront.erp.budget import (
@@ -335,9 +333,7 @@ class ZohoClient:
             return None
         pricebook_id = str(summary.get("pricebook_id") or "")
         try:
-            body = await self._read(
-                "get_pricebook", f"/pricebooks/{_path_part(pricebook_id)}", shape=_PRICE_BOOK_ANSWER
-            )
+            body = await self._read("get_pricebook", f"/pricebooks/{_path_part(pricebook_id)}")
         except ErpNotFound:
             return None
         book = body.get("pricebook") or body.get("price_book") or {}
@@ -351,7 +347,13 @@ class ZohoClient:
                 "rate per item (pricing scheme unit) can price the shop"
             )
         rows = book.get("pricebook_items") or book.get("price_book_items") or book.get("items") or []
-        rates = dict(pair for row in rows if (pair := _priced_row(row)) is not None)
+        rates = {}
+        for row in rows:
+            if not isinstance(row, dict) or not row.get("item_id"):
+                continue
+            rate = parse_money(row.get("pricebook_rate", row.get("rate")))
+            if rate is not None:
+                rates[str(row["item_id"])] = rate
         currency = book.get("currency_code") or summary.get("currency_code") or ""
         currency_id = book.get("currency_id") or summary.get("currency_id")
         return PriceBook(
@@ -445,15 +447,8 @@ class ZohoClient:
 
     # --- transport ---------------------------------------------------------------------------
 
-    async def _read(
-        self,
-        operation: str,
-        path: str,
-        params: dict[str, Any] | None = None,
-        *,
-        shape: TypeAdapter[Any] | None = None,
-    ) -> dict[str, Any]:
-        return await self._call(operation, "GET", path, params or {}, None, retry=True, shape=shape)
+    async def _read(self, operation: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return await self._call(operation, "GET", path, params or {}, None, retry=True)
 
     async def _write(
         self,
@@ -473,10 +468,9 @@ class ZohoClient:
         payload: dict[str, Any] | None,
         *,
         retry: bool,
-        shape: TypeAdapter[Any] | None = None,
     ) -> dict[str, Any]:
         async def send(token: str) -> dict[str, Any]:
-            return await self._send(method, path, params, payload, token, shape)
+            return await self._send(method, path, params, payload, token)
 
         return await self._attempt(operation, send, retry=retry)
 
@@ -541,13 +535,7 @@ class ZohoClient:
         ERP_CALLS.labels(operation=operation, outcome=outcome).inc()
 
     async def _send(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, Any],
-        payload: dict[str, Any] | None,
-        token: str,
-        shape: TypeAdapter[Any] | None = None,
+        self, method: str, path: str, params: dict[str, Any], payload: dict[str, Any] | None, token: str
     ) -> dict[str, Any]:
         url = resolve_api_url(self._api_url, self.tokens.api_domain) + path
         query = {**params, "organization_id": self._organization_id}
@@ -566,7 +554,7 @@ class ZohoClient:
         except httpx.TransportError as exc:
             raise ErpUnavailable(f"the ERP did not answer ({type(exc).__name__})") from None
         await self._observe_quota(response.headers)
-        return _parse(response, shape)
+        return _parse(response)
 
     async def _send_for_image(self, path: str, token: str, max_bytes: int) -> ItemImage:
         """The picture, streamed and cut off past `max_bytes`; a JSON answer is Zoho's error."""
@@ -609,42 +597,6 @@ class ZohoClient:
         await self.budget.observe(quota)
 
 
-def _priced_row(row: Any) -> tuple[str, Decimal] | None:
-    """A price book row as (item id, rate); None when it names no item or gives no rate. Rows of
-    a book read with _PRICE_BOOK_ANSWER arrive already as such."""
-    if row is None or isinstance(row, tuple):
-        return row
-    if not isinstance(row, dict) or not row.get("item_id"):
-        return None
-    rate = parse_money(row.get("pricebook_rate", row.get("rate")))
-    return (str(row["item_id"]), rate) if rate is not None else None
-
-
-# A price book's rows become (item id, rate) pairs as they are read: a book of 100,000 items is
-# never held as 100,000 JSON objects with every field the ERP sends.
-_PricedRows = list[Annotated[tuple[str, Decimal] | None, PlainValidator(_priced_row)]] | None
-
-
-class _PriceBookBody(TypedDict, total=False):
-    pricebook_type: Any
-    pricing_scheme: Any
-    currency_code: Any
-    currency_id: Any
-    pricebook_items: _PricedRows
-    price_book_items: _PricedRows
-    items: _PricedRows
-
-
-class _PriceBookAnswer(TypedDict, total=False):
-    code: Any
-    message: Any
-    pricebook: _PriceBookBody
-    price_book: _PriceBookBody
-
-
-_PRICE_BOOK_ANSWER: TypeAdapter[_PriceBookAnswer] = TypeAdapter(_PriceBookAnswer)
-
-
 def _has_more(body: dict[str, Any]) -> bool:
     context = body.get("page_context")
     return isinstance(context, dict) and context.get("has_more_page") is True
@@ -666,18 +618,10 @@ def _salesorder(body: dict[str, Any]) -> dict[str, Any]:
     return order
 
 
-def _parse(response: httpx.Response, shape: TypeAdapter[Any] | None = None) -> dict[str, Any]:
-    """The answer's JSON object, or the error it means. With `shape`, an answer of that shape is
-    read with only the fields the shape names; one of another shape is read whole."""
+def _parse(response: httpx.Response) -> dict[str, Any]:
     status = response.status_code
-    parsed = None
-    if shape is not None and status == 200:
-        try:
-            parsed = shape.validate_json(response.content)
-        except ValidationError:
-            parsed = None
     try:
-        parsed = orjson.loads(response.content) if parsed is None else parsed
+        parsed = orjson.loads(response.content)
     except orjson.JSONDecodeError:
         parsed = None
     body: dict[str, Any] | None = parsed if isinstance(parsed, dict) else None
