@@ -35,6 +35,8 @@ class PriceBookStream:
         # Per book and row list: the rates in the order the rows came.
         self._rates: dict[tuple[str, str], dict[str, Decimal]] = {}
         self._row: dict[str, Any] | None = None
+        # Rates repeat across a catalog: one Decimal per distinct rate written.
+        self._amounts: dict[tuple[type, Any], Decimal | None] = {}
         self.is_object = False
 
     def feed(self, chunk: bytes) -> None:
@@ -79,9 +81,15 @@ class PriceBookStream:
         elif event == "end_map" and self._row is not None:
             row, self._row = self._row, None
             item_id = row.get("item_id")
-            rate = parse_money(row["pricebook_rate"] if "pricebook_rate" in row else row.get("rate"))
+            rate = self._amount(row["pricebook_rate"] if "pricebook_rate" in row else row.get("rate"))
             if item_id and rate is not None:
                 self._rates.setdefault((book, rows), {})[str(item_id)] = rate
+
+    def _amount(self, value: Any) -> Decimal | None:
+        key = (type(value), value)
+        if key not in self._amounts:
+            self._amounts[key] = parse_money(value)
+        return self._amounts[key]
 
     @property
     def code(self) -> Any:
