@@ -16,7 +16,7 @@ from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import Category, PriceList, Product, ProductPrice, ProductSearch, SearchWord
-from storefront.catalog.search import SearchColumns
+from storefront.catalog.search import SearchColumns, vocabulary_of
 from storefront.db.dialect import chunks, driver_connection, id_batches, is_postgres, string_in, upsert_insert
 from storefront.db.staging import stage_rows
 from storefront.erp.items import ErpItem
@@ -408,7 +408,7 @@ def _search_values(columns: SearchColumns) -> tuple[str, str, str, str]:
 
 async def _add_words(session: AsyncSession, written: Iterable[SearchColumns]) -> None:
     """Add the words of these search rows to the vocabulary (most are in it already)."""
-    words = sorted(set().union(*(columns.vocabulary() for columns in written)))
+    words = sorted(vocabulary_of(written))
     insert = upsert_insert(session, SearchWord)
     for chunk in chunks(words):
         await session.execute(insert.values([{"word": word} for word in chunk]).on_conflict_do_nothing())
