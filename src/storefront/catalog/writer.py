@@ -5,6 +5,7 @@ and joined to the mirror in SQL; smaller lists travel as array parameters. SQLit
 multi-row VALUES lists, kept under its bound-parameter limit by the caller's batch size.
 """
 
+import asyncio
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -243,10 +244,19 @@ async def _upsert_products_postgres(
         unchanged=len(items_by_id) - created - written,
         deactivated=deactivated,
     )
-    if renamed:
-        await _write_search_postgres(session, [items_by_id[erp_id] for erp_id in renamed])
+    # The prices are written while the search rows are computed: the database and Python work
+    # at the same time.
+    pricing = None
     if price_list_id is not None:
-        counts.prices_changed = await driver.fetchval(_PG_WRITE_STAGED_PRICES, price_list_id, now)
+        pricing = asyncio.ensure_future(driver.fetchval(_PG_WRITE_STAGED_PRICES, price_list_id, now))
+        await asyncio.sleep(0)
+    try:
+        search = _search_columns(items_by_id[erp_id] for erp_id in renamed)
+    finally:
+        if pricing is not None:
+            counts.prices_changed = await pricing
+    if search:
+        await _write_search_postgres(session, search)
     return counts
 
 
@@ -362,8 +372,11 @@ async def upsert_products(
     return await write(session, latest, category_ids, prices, synced_at, read, price_list_id)
 
 
-async def _write_search_postgres(session: AsyncSession, items: Collection[ErpItem]) -> None:
-    columns = {item.erp_item_id: SearchColumns.of(item.name, item.name_ar, item.sku) for item in items}
+def _search_columns(items: Iterable[ErpItem]) -> dict[str, SearchColumns]:
+    return {item.erp_item_id: SearchColumns.of(item.name, item.name_ar, item.sku) for item in items}
+
+
+async def _write_search_postgres(session: AsyncSession, columns: Mapping[str, SearchColumns]) -> None:
     await stage_rows(
         session,
         "incoming_search",
@@ -376,7 +389,7 @@ async def _write_search_postgres(session: AsyncSession, items: Collection[ErpIte
 
 
 async def _write_search_sqlite(session: AsyncSession, items: Collection[ErpItem]) -> None:
-    columns = {item.erp_item_id: SearchColumns.of(item.name, item.name_ar, item.sku) for item in items}
+    columns = _search_columns(items)
     found = await session.execute(
         select(Product.erp_item_id, Product.id, Product.category_id, Product.is_listed).where(
             Product.erp_item_id.in_(list(columns))
