@@ -37,16 +37,27 @@ class PriceBookStream:
         self._row: dict[str, Any] | None = None
         # Rates repeat across a catalog: one Decimal per distinct rate written.
         self._amounts: dict[tuple[type, Any], Decimal | None] = {}
+        # Whether the answer is a JSON object, and JSON throughout.
         self.is_object = False
+        self.readable = True
 
     def feed(self, chunk: bytes) -> None:
-        """Raises ijson.JSONError (a ValueError) on bytes that are not JSON."""
-        self._parser.send(chunk)
-        self._take_events()
+        """Read these bytes; from bytes that are not JSON on, `readable` is False."""
+        if self.readable:
+            try:
+                self._parser.send(chunk)
+            except ijson.JSONError:
+                self.readable = False
+            self._take_events()
 
     def close(self) -> None:
-        self._parser.close()
-        self._take_events()
+        """The end of the answer: incomplete JSON leaves `readable` False."""
+        if self.readable:
+            try:
+                self._parser.close()
+            except ijson.JSONError:
+                self.readable = False
+            self._take_events()
 
     def _take_events(self) -> None:
         for prefix, event, value in self._events:

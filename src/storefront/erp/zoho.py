@@ -566,15 +566,12 @@ class ZohoClient:
                 if response.status_code != 200:
                     await response.aread()
                     _parse(response)
-                try:
-                    async for chunk in response.aiter_bytes():
-                        answer.feed(chunk)
-                    answer.close()
-                except ValueError:
-                    answer.is_object = False
+                async for chunk in response.aiter_bytes():
+                    answer.feed(chunk)
+                answer.close()
         except httpx.TransportError as exc:
             raise ErpUnavailable(f"the ERP did not answer ({type(exc).__name__})") from None
-        if not answer.is_object:
+        if not (answer.readable and answer.is_object):
             raise ErpUnavailable("the ERP answered 200 without a JSON object", status=200)
         error = _answer_error(200, answer.code, answer.message[:200])
         if error is not None:
