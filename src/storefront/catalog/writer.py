@@ -465,7 +465,12 @@ async def price_changes(
             "incoming_rates",
             "erp_item_id varchar, price text",
             ("erp_item_id", "price"),
-            ((erp_id, _as_text(rate)) for erp_id, rate in rates.items()),
+            # Only these items' rates, when the question is about some items.
+            (
+                ((erp_id, _as_text(rate)) for erp_id, rate in rates.items())
+                if erp_ids is None
+                else ((erp_id, _as_text(rates[erp_id])) for erp_id in set(erp_ids) if erp_id in rates)
+            ),
         )
         only = list(erp_ids) if erp_ids is not None else None
         rows = await session.execute(_PG_PRICE_CHANGES, {"price_list_id": price_list_id, "only": only})
