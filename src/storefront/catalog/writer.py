@@ -352,8 +352,8 @@ async def upsert_products(
     figures were read later keeps them.
 
     New products start with their price from `consumer_prices` (by ERP item id), so they are
-    written once, not inserted and then updated again by `write_prices`' mirror; the prices of
-    existing products are left to `write_prices`. A row whose compared fields are all equal is
+    written once, not inserted and then updated again by `write_prices`' mirror; without
+    `price_list_id` the prices of existing products are left to `write_prices`. A row whose compared fields are all equal is
     not written at all. New items, and those whose names or SKU changed, get their search row
     (storefront.catalog.search) written too. When an item id repeats, the last one wins. On
     PostgreSQL a few COPYs and statements, whatever the batch size; on SQLite keep batches to
