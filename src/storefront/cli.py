@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,7 @@ from storefront.config import Settings, get_settings
 from storefront.db.migrate import upgrade
 from storefront.logging import configure_logging, redact
 from storefront.web.auth import MIN_ADMIN_TOKEN_LENGTH
-from storefront.web.servers import granian_options, uvicorn_options
+from storefront.web.servers import granian_arguments, uvicorn_options
 
 cli = typer.Typer(
     help="Storefront: catalog, stock and orders between a Zoho ERP and a shoppers' app.", no_args_is_help=True
@@ -65,22 +66,11 @@ def serve(
         return
     if server != "granian":
         raise typer.BadParameter("choose granian or uvicorn", param_hint="--server")
-    from granian import Granian
-    from granian.constants import Interfaces, Loops
-    from granian.log import LogLevels
-
-    Granian(
-        "storefront.app:create_app",
-        factory=True,
-        address=host,
-        port=port,
-        workers=workers,
-        interface=Interfaces.ASGI,
-        loop=Loops.uvloop,
-        log_level=LogLevels.warning,
-        log_access=False,
-        **granian_options(settings),
-    ).serve()
+    # The server's supervising process is started afresh: it holds granian alone rather than
+    # everything this command imported, and the worker it forks imports only what the app needs.
+    os.execv(  # noqa: S606 - this interpreter, our own arguments
+        sys.executable, [sys.executable, "-m", "granian", *granian_arguments(settings, host, port, workers)]
+    )
 
 
 def refuse_unsafe_settings(settings: Settings) -> None:

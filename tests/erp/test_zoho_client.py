@@ -289,6 +289,21 @@ async def test_pricebook_rates_by_name(emulator: EmulatorHandle, make_client: Ma
     assert await make_client().get_pricebook("missing") is None
 
 
+async def test_a_price_book_of_thousands_of_items_is_read_whole_as_it_arrives(
+    emulator: EmulatorHandle, make_client: MakeClient
+) -> None:
+    # Hundreds of kilobytes: the answer arrives in many pieces, each read as it comes.
+    rates: dict[str, Any] = {f"4815{n:012d}": f"{1000 + n % 7}.25" for n in range(5000)}
+    rates["4815999999999999"] = 3000
+    await emulator.control.set_pricebook("consumer_iqd", rates)
+
+    book = await make_client().get_pricebook("consumer_iqd")
+
+    assert book is not None
+    assert book.rates == {item_id: Decimal(str(rate)) for item_id, rate in rates.items()}
+    assert book.currency == "IQD"
+
+
 async def test_unknown_item_is_none(emulator: EmulatorHandle, make_client: MakeClient) -> None:
     assert await make_client().get_item("123456") is None
 

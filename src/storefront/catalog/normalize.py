@@ -66,6 +66,9 @@ def _fold_table() -> dict[int, str | None]:
 
 
 _FOLD = _fold_table()
+# ASCII text is its own NFKC, NFD and NFC form, casefolds as it lowercases, holds no mark, no
+# letter to map and no article: of the per-character rules only the apostrophes apply.
+_ASCII_FOLD = {ord(char): None for char in APOSTROPHES if char.isascii()}
 _NOT_WORD = re.compile(r"[\W_]+")
 # The article at the start of a word, when letters follow it.
 _ARTICLE_AT_WORD_START = re.compile(rf"(?:^|(?<= )){ARTICLE}(?=\S)")
@@ -75,6 +78,8 @@ def normalize(text: str | None) -> str:
     """The search form of a name, SKU or query: words of letters and digits, one space apart."""
     if not text:
         return ""
+    if text.isascii():
+        return _NOT_WORD.sub(" ", text.lower().translate(_ASCII_FOLD)).strip()
     folded = unicodedata.normalize("NFKC", text).casefold()
     # Decomposed, every combining mark (harakat, hamza marks, accents) is a character of its own.
     bare = unicodedata.normalize("NFC", unicodedata.normalize("NFD", folded).translate(_FOLD))

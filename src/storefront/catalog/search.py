@@ -14,6 +14,7 @@ that the words near a term (containing it, or on PostgreSQL one letter off it) a
 few thousand words rather than among every product.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from storefront.catalog.normalize import normalize
@@ -46,7 +47,14 @@ class SearchColumns:
 
     def vocabulary(self) -> set[str]:
         """The product's words that near-match search looks among."""
-        return {word for word in self.search_text.split() if _in_vocabulary(word)}
+        return vocabulary_of((self,))
+
+
+def vocabulary_of(rows: Iterable[SearchColumns]) -> set[str]:
+    """The words of these products that near-match search looks among: each distinct word of
+    their search text is tested once, however many products hold it."""
+    words = set(" ".join(row.search_text for row in rows).split())
+    return {word for word in words if _in_vocabulary(word)}
 
 
 def _in_vocabulary(word: str) -> bool:

@@ -5,6 +5,7 @@ and joined to the mirror in SQL; smaller lists travel as array parameters. SQLit
 multi-row VALUES lists, kept under its bound-parameter limit by the caller's batch size.
 """
 
+import asyncio
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.models import Category, PriceList, Product, ProductPrice, ProductSearch, SearchWord
-from storefront.catalog.search import SearchColumns
-from storefront.db.dialect import chunks, id_batches, is_postgres, string_in, upsert_insert
+from storefront.catalog.search import SearchColumns, vocabulary_of
+from storefront.db.dialect import chunks, driver_connection, id_batches, is_postgres, string_in, upsert_insert
 from storefront.db.staging import stage_rows
 from storefront.erp.items import ErpItem
 
@@ -47,48 +48,61 @@ _PG_STAGING = (
 
 # A product takes new ERP figures only from a read no older than the one it holds: a sync and a
 # re-read of confirmed orders' items may write the same product, and the older read must not win.
-_PG_NEWER = "(p.erp_figures_read_at IS NULL OR p.erp_figures_read_at <= :read_at)"
+_PG_NEWER = "(p.erp_figures_read_at IS NULL OR p.erp_figures_read_at <= $1)"
 _PG_DIFFERS = f"({', '.join(f'p.{name}' for name in _COMPARED)}) IS DISTINCT FROM ({', '.join(f'u.{name}' for name in _COMPARED)})"
 
 
-def _pg_merge_products() -> Any:
-    """Update the staged rows that differ and insert the new ones, in one join of the batch.
+def _pg_write_products() -> str:
+    """Insert the staged items that are new and update those that differ, in one join of the batch
+    with the mirror; answers how many were created, updated and deactivated, and which items need
+    their search row written (new ones, and those whose names or SKU changed).
 
-    Rows whose fields are all equal, or whose stored figures were read later, are not written.
-    Products are inserted only by a sync, which holds the sync lock, so no other transaction
-    inserts the same item meanwhile.
+    Rows whose fields are all equal, or whose stored figures were read later, are not written;
+    the update checks both again on the row it writes. Products are inserted only by a sync,
+    which holds the sync lock, so no other transaction inserts the same item meanwhile.
     """
     assignments = ", ".join(f"{name} = u.{name}" for name in _COMPARED)
     inserted = ", ".join(_PRODUCT_COLUMNS)
     values = ", ".join(f"u.{name}" for name in _PRODUCT_COLUMNS)
-    return text(
-        "MERGE INTO products AS p USING incoming_products AS u ON p.erp_item_id = u.erp_item_id "  # noqa: S608 - our own column names
-        f"WHEN MATCHED AND {_PG_NEWER} AND {_PG_DIFFERS} "
-        f"THEN UPDATE SET {assignments}, erp_figures_read_at = :read_at, synced_at = :now, updated_at = :now "
-        f"WHEN NOT MATCHED THEN INSERT (id, {inserted}, consumer_price, reserved_stock, erp_figures_read_at, "
-        "synced_at, created_at, updated_at) "
-        f"VALUES (gen_random_uuid(), {values}, CAST(u.consumer_price AS numeric), 0, :read_at, :now, :now, :now)"
+    return (
+        "WITH u AS MATERIALIZED ("  # noqa: S608 - our own column names
+        "SELECT u.*, p.id AS product_id, p.is_active AS was_active, "
+        "(p.name, p.name_ar, p.sku) IS DISTINCT FROM (u.name, u.name_ar, u.sku) AS renamed "
+        "FROM incoming_products AS u LEFT JOIN products AS p ON p.erp_item_id = u.erp_item_id "
+        f"WHERE p.id IS NULL OR ({_PG_NEWER} AND {_PG_DIFFERS})), "
+        f"updated AS (UPDATE products AS p SET {assignments}, erp_figures_read_at = $1, synced_at = $2, "
+        f"updated_at = $2 FROM u WHERE p.id = u.product_id AND {_PG_NEWER} AND {_PG_DIFFERS} "
+        "RETURNING u.erp_item_id, u.renamed, u.was_active AND NOT p.is_active AS deactivated), "
+        f"created AS (INSERT INTO products (id, {inserted}, consumer_price, reserved_stock, "
+        "erp_figures_read_at, synced_at, created_at, updated_at) "
+        f"SELECT gen_random_uuid(), {values}, CAST(u.consumer_price AS numeric), 0, $1, $2, $2, $2 "
+        "FROM u WHERE u.product_id IS NULL RETURNING erp_item_id) "
+        "SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM updated), "
+        "(SELECT count(*) FROM updated WHERE deactivated), "
+        "ARRAY(SELECT erp_item_id FROM created UNION ALL SELECT erp_item_id FROM updated WHERE renamed)"
     )
 
 
-_PG_MERGE_PRODUCTS = _pg_merge_products()
-# Read before the merge: how many staged items are new, how many will be written (new ones
-# included), and how many of those will be deactivated.
-_PG_COUNT_CHANGES = text(
-    "SELECT count(*) FILTER (WHERE p.id IS NULL), "  # noqa: S608 - our own column names
-    f"count(*) FILTER (WHERE p.id IS NULL OR ({_PG_NEWER} AND {_PG_DIFFERS})), "
-    f"count(*) FILTER (WHERE p.is_active AND NOT u.is_active AND {_PG_NEWER}) "
-    "FROM incoming_products AS u LEFT JOIN products AS p ON p.erp_item_id = u.erp_item_id"
+_PG_WRITE_PRODUCTS = _pg_write_products()
+# The staged items' prices on one list ($1), from the book's rates staged with them: set where
+# they differ, removed where the book gives none, mirrored onto the products; how many changed.
+_PG_WRITE_STAGED_PRICES = (
+    "WITH book AS MATERIALIZED (SELECT p.id AS product_id, CAST(u.consumer_price AS numeric) AS price "
+    "FROM incoming_products AS u JOIN products AS p ON p.erp_item_id = u.erp_item_id), "
+    "priced AS (INSERT INTO product_prices (price_list_id, product_id, price, updated_at) "
+    "SELECT $1, product_id, price, $2 FROM book WHERE price IS NOT NULL "
+    "ON CONFLICT (price_list_id, product_id) DO UPDATE SET price = excluded.price, updated_at = excluded.updated_at "
+    "WHERE product_prices.price IS DISTINCT FROM excluded.price RETURNING product_id, price), "
+    "unpriced AS (DELETE FROM product_prices AS pp USING book WHERE pp.price_list_id = $1 "
+    "AND pp.product_id = book.product_id AND book.price IS NULL RETURNING pp.product_id), "
+    "changed AS (SELECT product_id, price FROM priced UNION ALL SELECT product_id, NULL FROM unpriced), "
+    "mirrored AS (UPDATE products AS p SET consumer_price = changed.price FROM changed "
+    "WHERE p.id = changed.product_id AND p.consumer_price IS DISTINCT FROM changed.price) "
+    "SELECT count(*) FROM changed"
 )
-# The staged items whose search form must be written: new ones, and those the merge will write
-# whose names or SKU differ.
-_PG_RENAMED = text(
-    "SELECT u.erp_item_id FROM incoming_products AS u "  # noqa: S608 - our own column names
-    "LEFT JOIN products AS p ON p.erp_item_id = u.erp_item_id "
-    f"WHERE p.id IS NULL OR ({_PG_NEWER} AND (p.name, p.name_ar, p.sku) IS DISTINCT FROM (u.name, u.name_ar, u.sku))"
-)
+# The staged items' search rows, joined to their products.
 _SEARCH_COLUMNS = ("search_name", "search_name_ar", "search_sku", "search_text")
-_PG_WRITE_SEARCH = text(
+_PG_WRITE_SEARCH = (
     "INSERT INTO product_search (product_id, category_id, is_listed, search_name, search_name_ar, search_sku, "
     "search_text) "
     "SELECT p.id, p.category_id, p.is_listed, u.search_name, u.search_name_ar, u.search_sku, u.search_text "
@@ -96,9 +110,14 @@ _PG_WRITE_SEARCH = text(
     "ON CONFLICT (product_id) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in _SEARCH_COLUMNS)
 )
-# A bulk statement's plan: no JIT compilation (it costs more than it saves here), and memory
-# enough to hash a whole catalog without spilling to disk.
-_PG_BULK_SETTINGS = (text("SET LOCAL jit = off"), text("SET LOCAL work_mem = '64MB'"))
+# The plan of a batch's statements, for the rest of its transaction: no JIT compilation (it
+# costs more than it saves here), and the staged rows joined to the mirror through its indexes.
+# The planner knows nothing of a temporary table's rows and would hash the whole catalog for
+# each batch, a cost that grows with the catalog rather than with the batch.
+_PG_BATCH_SETTINGS = (
+    "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; "
+    "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+)
 _PG_UPSERT_PRICES = text(
     "INSERT INTO product_prices (price_list_id, product_id, price, updated_at) "
     "SELECT :price_list_id, p.id, u.price, :now "
@@ -139,12 +158,19 @@ class UpsertCounts:
     unchanged: int = 0
     # Active before, inactive now; not counted in `updated`.
     deactivated: int = 0
+    # Prices set or removed on a price list (upsert_products with a `price_list_id`, write_prices).
+    prices_changed: int = 0
 
     def add(self, other: "UpsertCounts") -> None:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.deactivated += other.deactivated
+        self.prices_changed += other.prices_changed
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.created or self.updated or self.deactivated or self.prices_changed)
 
 
 async def ensure_categories(session: AsyncSession, names: Iterable[str]) -> dict[str, int]:
@@ -202,28 +228,36 @@ async def _upsert_products_postgres(
     consumer_prices: Mapping[str, Decimal | None],
     now: datetime,
     read_at: datetime,
+    price_list_id: int | None,
 ) -> UpsertCounts:
-    items = items_by_id.values()
     rows = (
-        (*_product_values(item, category_ids), _as_text(consumer_prices.get(item.erp_item_id)))
-        for item in items
+        (*_product_values(item, category_ids), _as_text(consumer_prices.get(erp_id)))
+        for erp_id, item in items_by_id.items()
     )
     await stage_rows(session, "incoming_products", _PG_STAGING, (*_PRODUCT_COLUMNS, "consumer_price"), rows)
-    for setting in _PG_BULK_SETTINGS:
-        await session.execute(setting)
-    created, differing, deactivated = (await session.execute(_PG_COUNT_CHANGES, {"read_at": read_at})).one()
-    changed = differing - created
-    renamed = (await session.execute(_PG_RENAMED, {"read_at": read_at})).scalars().all() if differing else []
-    if differing:
-        await session.execute(_PG_MERGE_PRODUCTS, {"now": now, "read_at": read_at})
-    if renamed:
-        await _write_search_postgres(session, [items_by_id[erp_id] for erp_id in renamed])
-    return UpsertCounts(
+    driver = await driver_connection(session)
+    await driver.execute(_PG_BATCH_SETTINGS)
+    created, written, deactivated, renamed = await driver.fetchrow(_PG_WRITE_PRODUCTS, read_at, now)
+    counts = UpsertCounts(
         created=created,
-        updated=changed - deactivated,
-        unchanged=len(items) - created - changed,
+        updated=written - deactivated,
+        unchanged=len(items_by_id) - created - written,
         deactivated=deactivated,
     )
+    # The prices are written while the search rows are computed: the database and Python work
+    # at the same time.
+    pricing = None
+    if price_list_id is not None:
+        pricing = asyncio.ensure_future(driver.fetchval(_PG_WRITE_STAGED_PRICES, price_list_id, now))
+        await asyncio.sleep(0)
+    try:
+        search = _search_columns(items_by_id[erp_id] for erp_id in renamed)
+    finally:
+        if pricing is not None:
+            counts.prices_changed = await pricing
+    if search:
+        await _write_search_postgres(session, search)
+    return counts
 
 
 async def _upsert_products_sqlite(
@@ -233,6 +267,7 @@ async def _upsert_products_sqlite(
     consumer_prices: Mapping[str, Decimal | None],
     now: datetime,
     read_at: datetime,
+    price_list_id: int | None,
 ) -> UpsertCounts:
     items = items_by_id.values()
     erp_ids = list(items_by_id)
@@ -294,6 +329,10 @@ async def _upsert_products_sqlite(
     renamed &= {erp_id for erp_id, _ in written}
     if renamed:
         await _write_search_sqlite(session, [items_by_id[erp_id] for erp_id in renamed])
+    if price_list_id is not None:
+        rates = {erp_id: price for erp_id in erp_ids if (price := consumer_prices.get(erp_id)) is not None}
+        changes = await price_changes(session, price_list_id, rates, erp_ids)
+        counts.prices_changed = len(await write_prices(session, price_list_id, changes, now))
     return counts
 
 
@@ -305,6 +344,7 @@ async def upsert_products(
     consumer_prices: Mapping[str, Decimal | None] | None = None,
     *,
     read_at: datetime | None = None,
+    price_list_id: int | None = None,
 ) -> UpsertCounts:
     """Insert new items and update changed ones; returns what happened to them.
 
@@ -312,25 +352,31 @@ async def upsert_products(
     figures were read later keeps them.
 
     New products start with their price from `consumer_prices` (by ERP item id), so they are
-    written once, not inserted and then updated again by `write_prices`' mirror; the prices of
-    existing products are left to `write_prices`. A row whose compared fields are all equal is
+    written once, not inserted and then updated again by `write_prices`' mirror; without
+    `price_list_id` the prices of existing products are left to `write_prices`. A row whose compared fields are all equal is
     not written at all. New items, and those whose names or SKU changed, get their search row
     (storefront.catalog.search) written too. When an item id repeats, the last one wins. On
     PostgreSQL a few COPYs and statements, whatever the batch size; on SQLite keep batches to
     dialect.SQLITE_CHUNK rows.
+
+    With `price_list_id`, `consumer_prices` is the price book for these items: their prices on
+    that list are set where they differ, removed where the book gives none, and mirrored onto
+    the products (as write_prices does), in the same pass; `prices_changed` counts them.
     """
     if not items:
         return UpsertCounts()
     latest = {item.erp_item_id: item for item in items}
     prices = consumer_prices or {}
     read = read_at or synced_at
-    if is_postgres(session):
-        return await _upsert_products_postgres(session, latest, category_ids, prices, synced_at, read)
-    return await _upsert_products_sqlite(session, latest, category_ids, prices, synced_at, read)
+    write = _upsert_products_postgres if is_postgres(session) else _upsert_products_sqlite
+    return await write(session, latest, category_ids, prices, synced_at, read, price_list_id)
 
 
-async def _write_search_postgres(session: AsyncSession, items: Collection[ErpItem]) -> None:
-    columns = {item.erp_item_id: SearchColumns.of(item.name, item.name_ar, item.sku) for item in items}
+def _search_columns(items: Iterable[ErpItem]) -> dict[str, SearchColumns]:
+    return {item.erp_item_id: SearchColumns.of(item.name, item.name_ar, item.sku) for item in items}
+
+
+async def _write_search_postgres(session: AsyncSession, columns: Mapping[str, SearchColumns]) -> None:
     await stage_rows(
         session,
         "incoming_search",
@@ -338,12 +384,12 @@ async def _write_search_postgres(session: AsyncSession, items: Collection[ErpIte
         ("erp_item_id", *_SEARCH_COLUMNS),
         ((erp_id, *_search_values(search)) for erp_id, search in columns.items()),
     )
-    await session.execute(_PG_WRITE_SEARCH)
+    await (await driver_connection(session)).execute(_PG_WRITE_SEARCH)
     await _add_words(session, columns.values())
 
 
 async def _write_search_sqlite(session: AsyncSession, items: Collection[ErpItem]) -> None:
-    columns = {item.erp_item_id: SearchColumns.of(item.name, item.name_ar, item.sku) for item in items}
+    columns = _search_columns(items)
     found = await session.execute(
         select(Product.erp_item_id, Product.id, Product.category_id, Product.is_listed).where(
             Product.erp_item_id.in_(list(columns))
@@ -375,7 +421,7 @@ def _search_values(columns: SearchColumns) -> tuple[str, str, str, str]:
 
 async def _add_words(session: AsyncSession, written: Iterable[SearchColumns]) -> None:
     """Add the words of these search rows to the vocabulary (most are in it already)."""
-    words = sorted(set().union(*(columns.vocabulary() for columns in written)))
+    words = sorted(vocabulary_of(written))
     insert = upsert_insert(session, SearchWord)
     for chunk in chunks(words):
         await session.execute(insert.values([{"word": word} for word in chunk]).on_conflict_do_nothing())
@@ -419,7 +465,12 @@ async def price_changes(
             "incoming_rates",
             "erp_item_id varchar, price text",
             ("erp_item_id", "price"),
-            ((erp_id, _as_text(rate)) for erp_id, rate in rates.items()),
+            # Only these items' rates, when the question is about some items.
+            (
+                ((erp_id, _as_text(rate)) for erp_id, rate in rates.items())
+                if erp_ids is None
+                else ((erp_id, _as_text(rates[erp_id])) for erp_id in set(erp_ids) if erp_id in rates)
+            ),
         )
         only = list(erp_ids) if erp_ids is not None else None
         rows = await session.execute(_PG_PRICE_CHANGES, {"price_list_id": price_list_id, "only": only})

@@ -1,14 +1,18 @@
 """The ERP client a process uses, built from settings; with ERP=emulator, the emulator it talks to."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from storefront.config import Settings
-from storefront.erp.emulator import EmulatorConfig, EmulatorServer
 from storefront.erp.zoho import ZohoClient
 from storefront.logging import get_logger
+
+if TYPE_CHECKING:
+    # Imported where the emulator is chosen: a process talking to Zoho never loads it.
+    from storefront.erp.emulator import EmulatorConfig, EmulatorServer
 
 log = get_logger(__name__)
 
@@ -16,7 +20,7 @@ log = get_logger(__name__)
 @dataclass
 class ErpRuntime:
     client: ZohoClient
-    emulator: EmulatorServer | None = None
+    emulator: "EmulatorServer | None" = None
     redis: Redis | None = None
 
     async def aclose(self) -> None:
@@ -33,6 +37,8 @@ class ErpNotConfigured(RuntimeError):
 
 def with_emulator_credentials(settings: Settings) -> Settings:
     """The settings an emulator and its client share: the emulator's own defaults where none are set."""
+    from storefront.erp.emulator import EmulatorConfig
+
     defaults = EmulatorConfig()
     return settings.model_copy(
         update={
@@ -48,8 +54,10 @@ def with_emulator_credentials(settings: Settings) -> Settings:
     )
 
 
-def emulator_config(settings: Settings) -> EmulatorConfig:
+def emulator_config(settings: Settings) -> "EmulatorConfig":
     """The emulator accepts exactly the credentials the settings give the client."""
+    from storefront.erp.emulator import EmulatorConfig
+
     secret = settings.zoho_webhook_secret
     return EmulatorConfig(
         client_id=settings.zoho_client_id,
@@ -73,6 +81,8 @@ async def open_erp(settings: Settings) -> ErpRuntime:
         log.warning(
             "erp_emulator_chosen", hint="STOREFRONT_ERP=emulator: the shop sells the built-in demo catalog"
         )
+        from storefront.erp.emulator import EmulatorServer
+
         # Each process gets its own emulator, so its token is not shared through Redis.
         emulator = EmulatorServer(
             emulator_config(settings), host=settings.erp_emulator_host, port=settings.erp_emulator_port

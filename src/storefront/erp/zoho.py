@@ -44,7 +44,8 @@ from storefront.erp.errors import (
     ErpUnavailable,
 )
 from storefront.erp.http import tls_context
-from storefront.erp.items import format_zoho_time, parse_money
+from storefront.erp.items import format_zoho_time
+from storefront.erp.price_books import PriceBookStream
 from storefront.erp.retry import RetryPolicy
 from storefront.erp.token import OAuthCredentials, TokenProvider
 from storefront.logging import get_logger
@@ -332,11 +333,16 @@ class ZohoClient:
         if summary is None:
             return None
         pricebook_id = str(summary.get("pricebook_id") or "")
+        path = f"/pricebooks/{_path_part(pricebook_id)}"
+
+        async def send(token: str) -> PriceBookStream:
+            return await self._send_for_price_book(path, token)
+
         try:
-            body = await self._read("get_pricebook", f"/pricebooks/{_path_part(pricebook_id)}")
+            answer = await self._attempt("get_pricebook", send, retry=True)
         except ErpNotFound:
             return None
-        book = body.get("pricebook") or body.get("price_book") or {}
+        book = answer.fields
         kind = (
             str(book.get("pricebook_type") or summary.get("pricebook_type") or "per_item"),
             str(book.get("pricing_scheme") or summary.get("pricing_scheme") or "unit"),
@@ -346,21 +352,13 @@ class ZohoClient:
                 f"the price book {name!r} is {kind[0]} ({kind[1]}); only a per-item book with one "
                 "rate per item (pricing scheme unit) can price the shop"
             )
-        rows = book.get("pricebook_items") or book.get("price_book_items") or book.get("items") or []
-        rates = {}
-        for row in rows:
-            if not isinstance(row, dict) or not row.get("item_id"):
-                continue
-            rate = parse_money(row.get("pricebook_rate", row.get("rate")))
-            if rate is not None:
-                rates[str(row["item_id"])] = rate
         currency = book.get("currency_code") or summary.get("currency_code") or ""
         currency_id = book.get("currency_id") or summary.get("currency_id")
         return PriceBook(
             pricebook_id=pricebook_id,
             name=name,
             currency=str(currency),
-            rates=rates,
+            rates=answer.rates,
             currency_id=str(currency_id) if currency_id else None,
         )
 
@@ -556,6 +554,30 @@ class ZohoClient:
         await self._observe_quota(response.headers)
         return _parse(response)
 
+    async def _send_for_price_book(self, path: str, token: str) -> PriceBookStream:
+        """A price book, read as it arrives (storefront.erp.price_books); any other answer whole."""
+        url = resolve_api_url(self._api_url, self.tokens.api_domain) + path
+        query = {"organization_id": self._organization_id}
+        headers = {"Authorization": f"Zoho-oauthtoken {token}"}
+        answer = PriceBookStream()
+        try:
+            async with self._http.stream("GET", url, params=query, headers=headers) as response:
+                await self._observe_quota(response.headers)
+                if response.status_code != 200:
+                    await response.aread()
+                    _parse(response)
+                async for chunk in response.aiter_bytes():
+                    answer.feed(chunk)
+                answer.close()
+        except httpx.TransportError as exc:
+            raise ErpUnavailable(f"the ERP did not answer ({type(exc).__name__})") from None
+        if not (answer.readable and answer.is_object):
+            raise ErpUnavailable("the ERP answered 200 without a JSON object", status=200)
+        error = _answer_error(200, answer.code, answer.message[:200])
+        if error is not None:
+            raise error
+        return answer
+
     async def _send_for_image(self, path: str, token: str, max_bytes: int) -> ItemImage:
         """The picture, streamed and cut off past `max_bytes`; a JSON answer is Zoho's error."""
         url = resolve_api_url(self._api_url, self.tokens.api_domain) + path
@@ -647,21 +669,29 @@ def _parse(response: httpx.Response) -> dict[str, Any]:
         raise ErpUnavailable(
             f"the ERP failed ({status}): {message or 'server error'}", status=status, code=code
         )
+    error = _answer_error(status, code, message)
+    if error is not None:
+        raise error
+    if body is None:
+        raise ErpUnavailable(f"the ERP answered {status} without a JSON object", status=status)
+    return body
+
+
+def _answer_error(status: int, code: Any, message: str) -> ErpError | None:
+    """What an answer the ERP gave (not a refused token, a limit or a failure) says went wrong."""
     if code == NOT_FOUND_CODE:
-        raise ErpNotFound(message or "not found in the ERP", status=status, code=code)
+        return ErpNotFound(message or "not found in the ERP", status=status, code=code)
     if status == 404:
-        raise ErpMisconfigured(
+        return ErpMisconfigured(
             f"the ERP answered 404 without code {NOT_FOUND_CODE} ({message or 'no such resource'}): "
             "check STOREFRONT_ZOHO_API_URL and STOREFRONT_ZOHO_REGION",
             status=status,
             code=code,
         )
     if status >= 400 and code == CONTACT_NAME_TAKEN_CODE:
-        raise ErpContactNameTaken(f"the ERP has a contact of that name: {message}", status=status, code=code)
+        return ErpContactNameTaken(f"the ERP has a contact of that name: {message}", status=status, code=code)
     if status >= 400:
-        raise ErpRejected(f"the ERP rejected the call: {message or status}", status=status, code=code)
-    if body is None:
-        raise ErpUnavailable(f"the ERP answered {status} without a JSON object", status=status)
+        return ErpRejected(f"the ERP rejected the call: {message or status}", status=status, code=code)
     if code not in (0, None):
-        raise ErpRejected(f"the ERP rejected the call: {message}", status=status, code=code)
-    return body
+        return ErpRejected(f"the ERP rejected the call: {message}", status=status, code=code)
+    return None

@@ -11,10 +11,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
-
 from storefront.config import Settings
 
 
@@ -99,8 +95,14 @@ class S3ImageStore:
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
     ) -> None:
+        # boto3 is imported by the process that stores pictures in S3, not by every one.
+        import boto3
+        from botocore.config import Config
+        from botocore.exceptions import ClientError
+
         self.bucket = bucket
         self.prefix = prefix
+        self._client_error: type[ClientError] = ClientError
         self._client: Any = boto3.session.Session().client(
             "s3",
             endpoint_url=endpoint_url,
@@ -124,7 +126,7 @@ class S3ImageStore:
             answer = await asyncio.to_thread(
                 self._client.get_object, Bucket=self.bucket, Key=self.prefix + key
             )
-        except ClientError as exc:
+        except self._client_error as exc:
             if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
                 return None
             raise
@@ -138,7 +140,7 @@ class S3ImageStore:
     async def exists(self, key: str) -> bool:
         try:
             await asyncio.to_thread(self._client.head_object, Bucket=self.bucket, Key=self.prefix + key)
-        except ClientError as exc:
+        except self._client_error as exc:
             if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
                 return False
             raise

@@ -5,7 +5,7 @@ deactivates the items the ERP confirmed gone, then reconciles prices with the pr
 """
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -40,15 +40,12 @@ class PriceBookSuspicious(Exception):
     """Applying the price book would unprice too much of the shop: nothing of it was written."""
 
 
-@dataclass
-class ApplyResult:
-    counts: UpsertCounts
-    prices_changed: int = 0
+@dataclass(frozen=True)
+class BookPrices:
+    """The price book a batch is priced with, and the price list it writes."""
 
-    @property
-    def changed_anything(self) -> bool:
-        c = self.counts
-        return bool(c.created or c.updated or c.deactivated or self.prices_changed)
+    book: PriceBook
+    price_list_code: str
 
 
 async def apply_items(
@@ -57,20 +54,35 @@ async def apply_items(
     *,
     read_at: datetime,
     now: datetime,
-    consumer_rates: Mapping[str, Decimal] | None = None,
+    prices: BookPrices | None = None,
 ) -> UpsertCounts:
     """Write items read from the ERP no earlier than `read_at`, and end the reservations they settle.
 
-    New products take their price from `consumer_rates` when given. The ERP figures include the
-    sales orders confirmed before `read_at`, so those orders' units on these items are released.
+    With `prices`, new products take their price from the book and every item's price on the
+    list is reconciled with it in the same pass. The ERP figures include the sales orders
+    confirmed before `read_at`, so those orders' units on these items are released.
     """
     category_ids = await ensure_categories(
         session, (item.category_name for item in items if item.category_name)
     )
+    price_list_id = None
+    if prices is not None:
+        book = prices.book
+        price_list_id = await ensure_price_list(
+            session, prices.price_list_code, book.currency, book.pricebook_id, book.currency_id
+        )
     counts = UpsertCounts()
     for batch in id_batches(session, items):
         counts.add(
-            await upsert_products(session, list(batch), category_ids, now, consumer_rates, read_at=read_at)
+            await upsert_products(
+                session,
+                list(batch),
+                category_ids,
+                now,
+                prices.book.rates if prices is not None else None,
+                read_at=read_at,
+                price_list_id=price_list_id,
+            )
         )
     await release_settled_reservations(session, (item.erp_item_id for item in items), read_at)
     return counts

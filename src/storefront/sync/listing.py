@@ -15,6 +15,7 @@ listing therefore moves on in one of two ways after each page:
 An item edited during the listing is read again with its new figures.
 """
 
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -56,24 +57,30 @@ class _Turn:
 
 @dataclass
 class _Watch:
-    """What a listing has taken (stamp and time by item id), the pages it turned, what moved."""
+    """What a listing has taken (its modification stamp by item id), the pages it turned, what moved.
 
-    taken: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)
+    A full listing takes every item of the catalog: a stamp is kept as the ERP wrote it (items
+    saved together share one string) and read as a time only when an item is seen again.
+    """
+
+    taken: dict[str, str] = field(default_factory=dict)
     turns: list[_Turn] = field(default_factory=list)
     moved_from: list[datetime] = field(default_factory=list)
 
     def take(self, raw: dict[str, Any], *, after_turn: bool) -> tuple[bool, datetime | None]:
         """Whether the item is new to the listing (or changed since), and its modification time."""
         item_id = str(raw.get("item_id") or "")
-        stamp = str(raw.get("last_modified_time") or "")
+        stamp = sys.intern(str(raw.get("last_modified_time") or ""))
         modified = parse_zoho_time(stamp)
         known = self.taken.get(item_id)
-        if known is not None and known[1] is not None and (known[0] != stamp or after_turn):
+        if known is not None and (known != stamp or after_turn):
             # Seen again after a turn, or with a new stamp: it moved, the pages after it shifted.
-            self.moved_from.append(known[1])
-        if known is not None and known[0] == stamp:
+            known_at = parse_zoho_time(known)
+            if known_at is not None:
+                self.moved_from.append(known_at)
+        if known == stamp:
             return False, modified
-        self.taken[item_id] = (stamp, modified)
+        self.taken[item_id] = stamp
         return True, modified
 
     def shifted(self) -> tuple[datetime, datetime] | None:

@@ -36,6 +36,7 @@ from storefront.events.bus import record
 from storefront.events.names import EventName
 from storefront.logging import get_logger
 from storefront.sync.apply import (
+    BookPrices,
     PriceBookSuspicious,
     UnpricedGuard,
     apply_items,
@@ -106,13 +107,7 @@ class _Tally:
     fetched: int = 0
     failed: int = 0
     counts: UpsertCounts = field(default_factory=UpsertCounts)
-    prices_changed: int = 0
     apply_seconds: float = 0.0
-
-    @property
-    def changed_anything(self) -> bool:
-        c = self.counts
-        return bool(c.created or c.updated or c.deactivated or self.prices_changed)
 
 
 class SyncService:
@@ -437,16 +432,11 @@ class SyncService:
             try:
                 if items:
                     now = utcnow()
-                    counts = await apply_items(
-                        session, items, read_at=read_at, now=now, consumer_rates=book.rates if book else None
+                    # Priced as they arrive (with a book), so a long first sync sells what it has written.
+                    prices = BookPrices(book, self.settings.price_list) if book is not None else None
+                    tally.counts.add(
+                        await apply_items(session, items, read_at=read_at, now=now, prices=prices)
                     )
-                    tally.counts.add(counts)
-                    if book is not None:
-                        # Priced as they arrive, so a long first sync sells what it has written.
-                        only = [item.erp_item_id for item in items]
-                        tally.prices_changed += await apply_price_book(
-                            session, book, self.settings.price_list, now, only=only
-                        )
                     if run.listing_id is not None:
                         await remember_seen(session, run.listing_id, {item.erp_item_id for item in items})
                 await self._save_progress(session, run, cursor, tally)
@@ -484,7 +474,7 @@ class SyncService:
                 now = utcnow()
                 if book is not None:
                     only = run.item_ids if run.mode == "items" else None
-                    tally.prices_changed += await apply_price_book(
+                    tally.counts.prices_changed += await apply_price_book(
                         session, book, self.settings.price_list, now, only=only, guard=self._unpriced_guard()
                     )
                 if run.listing_id is not None:
@@ -502,11 +492,11 @@ class SyncService:
                     correlation_id=str(run.id),
                     mode=run.mode,
                     counts=view.counts.model_dump(),
-                    prices_changed=tally.prices_changed,
+                    prices_changed=tally.counts.prices_changed,
                     duration_seconds=view.duration_seconds,
                     apply_seconds=round(tally.apply_seconds, 3),
                 )
-                self._invalidate_after_commit(session, catalog=tally.changed_anything)
+                self._invalidate_after_commit(session, catalog=tally.counts.changed_anything)
                 await commit(session)
             except BaseException:
                 discard_after_commit(session)
@@ -516,7 +506,7 @@ class SyncService:
             "sync_completed",
             run_id=str(run.id),
             mode=run.mode,
-            prices_changed=tally.prices_changed,
+            prices_changed=tally.counts.prices_changed,
             apply_seconds=round(tally.apply_seconds, 3),
             **view.counts.model_dump(),
         )
@@ -550,7 +540,7 @@ class SyncService:
                     status=status,
                     error=message,
                 )
-                self._invalidate_after_commit(session, catalog=tally.changed_anything)
+                self._invalidate_after_commit(session, catalog=tally.counts.changed_anything)
                 view = SyncRunView.of(row)
                 await commit(session)
                 return view

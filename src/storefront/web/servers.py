@@ -61,12 +61,14 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {"http": capped_httptools(settings.max_header_bytes), "proxy_headers": False}
 
 
-def granian_options(settings: Settings) -> dict[str, Any]:
-    from granian.http import HTTP1Settings, HTTP2Settings
-
-    return {
+def granian_arguments(settings: Settings, host: str, port: int, workers: int) -> list[str]:
+    """granian's command line serving the app, as `storefront serve` runs it."""
+    return [
+        *("--interface", "asgi", "--host", host, "--port", str(port), "--workers", str(workers)),
+        *("--loop", "uvloop", "--log-level", "warning", "--no-access-log"),
         # hyper's read buffer holds the request line and headers: a request whose head does not
         # fit is answered 431.
-        "http1_settings": HTTP1Settings(max_buffer_size=settings.max_header_bytes),
-        "http2_settings": HTTP2Settings(max_headers_size=settings.max_header_bytes),
-    }
+        *("--http1-buffer-size", str(settings.max_header_bytes)),
+        *("--http2-max-headers-size", str(settings.max_header_bytes)),
+        *("--factory", "storefront.app:create_app"),
+    ]
