@@ -193,3 +193,39 @@ async def test_processes_share_the_stock_and_the_erp_sees_each_order_once(
     for row in orders.values():
         assert by_number[row["number"]]["salesorder_id"] == row["erp_salesorder_id"]
         assert by_number[row["number"]]["reference_number"] == row["number"]
+
+
+async def test_an_order_taken_by_one_process_shows_at_once_in_the_others_cached_reads(
+    cluster: dict[str, Any], make_settings: Any
+) -> None:
+    """Invariant 5 across processes: with versions pushed by Redis (the default), the other API
+    process never serves the stock from before an order it did not take, from its memory or from
+    Redis, while the workers push the orders to the ERP."""
+    ordered, untouched = zoho_item("Ordered Tea", stock=50, rate=3000), zoho_item("Untouched Rice", stock=9)
+    await seed(make_settings(), [ordered, untouched])
+    await cluster["control"].put_items([ordered, untouched], webhooks=False)
+    first, second = cluster["apis"]
+    product = f"/api/consumer/products/{ordered['item_id']}"
+    listing = "/api/consumer/products?limit=50"
+
+    def shown(answer: httpx.Response) -> int:
+        data = answer.json()["data"]
+        if isinstance(data, list):
+            return int(next(p["stock"] for p in data if p["erp_item_id"] == ordered["item_id"]))
+        return int(data["stock"])
+
+    async with httpx.AsyncClient(timeout=30) as http:
+        for api in (first, second, first, second):
+            for path in (product, listing):
+                await http.get(api + path)
+        assert (await http.get(second + product)).headers["x-cache"] == "hit"
+        for n in range(20):
+            taker, reader = (first, second) if n % 2 == 0 else (second, first)
+            body = {
+                "customer": {"name": f"Tea Buyer {n}", "email": f"tea{n}@example.com"},
+                "lines": [{"product_id": ordered["item_id"], "quantity": 2}],
+            }
+            assert (await http.post(f"{taker}/api/consumer/orders", json=body)).status_code == 201
+            for path in (product, listing, product):
+                answer = await http.get(reader + path)
+                assert shown(answer) == 50 - 2 * (n + 1), (n, path, answer.headers["x-cache"])
