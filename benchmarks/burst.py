@@ -44,7 +44,7 @@ import orjson
 from benchmarks.harness.database import plain_url
 from benchmarks.harness.load import LoadResult, Request, closed_loop
 from benchmarks.suite.deployment import Deployment, deployment
-from benchmarks.suite.phases import sellable
+from benchmarks.suite.phases import make_hot
 
 ORDERS = "/api/consumer/orders"
 METRICS = (
@@ -149,22 +149,7 @@ async def main(args: argparse.Namespace) -> int:
         print(
             f"full sync of {run.run['counts']['fetched']:,} items: {run.duration_seconds:.1f} s", flush=True
         )
-        hot_products = await sellable(running, args.hot_products)
-        hot = [p["erp_item_id"] for p in hot_products]
-        stock = args.orders
-        await running.emulator.control.put_items(
-            [
-                {
-                    "item_id": i,
-                    "stock_on_hand": stock,
-                    "available_stock": stock,
-                    "actual_available_stock": stock,
-                }
-                for i in hot
-            ],
-            webhooks=False,
-        )
-        await running.sync({"item_ids": hot})
+        hot = await make_hot(running, args.hot_products, stock=args.orders)
         await running.emulator.control.clear_requests()
         calls_before = (await running.emulator.control.stats())["total_calls"]
 

@@ -377,17 +377,13 @@ def order_body(hot: list[str]) -> Callable[[int, random.Random], Request]:
     return next_order
 
 
-async def make_hot(deployment: Deployment, count: int) -> list[str]:
-    """`count` products with stock enough for any run, set in the ERP and synced by id."""
+async def make_hot(deployment: Deployment, count: int, stock: int = HOT_STOCK) -> list[str]:
+    """`count` products with `stock` units (by default enough for any run), set in the ERP and
+    synced by id."""
     hot = [p["erp_item_id"] for p in await sellable(deployment, count)]
     await deployment.emulator.control.put_items(
         [
-            {
-                "item_id": i,
-                "stock_on_hand": HOT_STOCK,
-                "available_stock": HOT_STOCK,
-                "actual_available_stock": HOT_STOCK,
-            }
+            {"item_id": i, "stock_on_hand": stock, "available_stock": stock, "actual_available_stock": stock}
             for i in hot
         ],
         webhooks=False,
