@@ -5,7 +5,6 @@ multi-process mode); a minute's rate is the change between two samples.
 """
 
 import asyncio
-import contextlib
 import itertools
 import time
 from collections import deque
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storefront.metrics.exposition import process_registry
+from storefront.tasks import cancel_and_wait
 
 SAMPLE_SECONDS = 60.0
 SAMPLES_KEPT = 61  # sixty one-minute intervals
@@ -84,8 +84,5 @@ class CacheHitRates:
             self.sample()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)

@@ -29,6 +29,7 @@ from storefront.images.repository import DueImage, due_images, record_failure, s
 from storefront.images.storage import ImageStore, original_key
 from storefront.logging import get_logger
 from storefront.metrics import IMAGE_BYTES_STORED, IMAGE_FETCHES
+from storefront.tasks import cancel_and_wait
 
 # Products looked at per database read; a pass reads until none is due.
 BATCH = 50
@@ -82,10 +83,7 @@ class ImageFetcher:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _loop(self) -> None:
         while True:

@@ -55,6 +55,7 @@ from storefront.orders.salesorders import (
 from storefront.orders.service import OrderHooks, OrderService, order_hooks
 from storefront.sync.component import image_fetcher, settler
 from storefront.sync.settle import ReservationSettler
+from storefront.tasks import cancel_and_wait
 
 log = get_logger(__name__)
 _PURGE_EVERY_SECONDS = 3600.0
@@ -110,11 +111,8 @@ class OrderPusher:
         self._task = asyncio.create_task(self.run(), name="order-pusher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
 
     async def run(self) -> None:
         log.info("order_pusher_started", worker_id=self.worker_id)

@@ -9,7 +9,6 @@ earlier never overwrite figures read later (see storefront.catalog.writer).
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 
 from sqlalchemy import select
 
@@ -24,6 +23,7 @@ from storefront.erp.locations import LocationSelection
 from storefront.logging import get_logger
 from storefront.orders.models import Order, OrderLine, OrderStatus
 from storefront.sync.apply import apply_items
+from storefront.tasks import cancel_and_wait
 
 # Items read per pass (a few GET /itemdetails calls); more wait for the next pass.
 ITEMS_PER_PASS = 500
@@ -53,10 +53,7 @@ class ReservationSettler:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _loop(self) -> None:
         while True:
