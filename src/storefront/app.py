@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         # What exists now lives as long as the process: the collector need not walk it again. A full
         # collection over every imported library's objects stalls all requests for tens of ms.
+        gc.collect()
         gc.freeze()
         try:
             yield
