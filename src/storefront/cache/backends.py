@@ -15,14 +15,12 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from storefront.cache.entry import CacheEntry
 from storefront.cache.lru import ExpiringLRU
 from storefront.cache.stock import StockChanges
+from storefront.redis_clients import fail_fast_client
 
 # Errors that mean "the shared cache is unavailable": the read falls through to the database.
 BACKEND_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
@@ -315,13 +313,7 @@ class RedisBackend:
         self._prefix = prefix
         self._channel = f"{prefix}:invalidations"
         self._events_key = f"{prefix}:invalidations:count"
-        self._redis = Redis.from_url(
-            url,
-            socket_timeout=timeout_seconds,
-            socket_connect_timeout=timeout_seconds,
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=0,
-        )
+        self._redis = fail_fast_client(url, timeout_seconds)
         self._read_versions = self._redis.register_script(_READ_VERSIONS)
         self._bounded_set = self._redis.register_script(_BOUNDED_SET)
         self._unlock = self._redis.register_script(_UNLOCK)
@@ -350,12 +342,7 @@ class RedisBackend:
 
     async def invalidations(self) -> AsyncIterator[Invalidation]:
         # A connection of its own, with no read timeout: it waits for messages.
-        listener = Redis.from_url(
-            self._url,
-            socket_connect_timeout=self._timeout_seconds,
-            socket_keepalive=True,
-            retry=Retry(NoBackoff(), 0),
-        )
+        listener = fail_fast_client(self._url, self._timeout_seconds, listens=True)
         pubsub = listener.pubsub()
         try:
             await pubsub.subscribe(self._channel)

@@ -58,11 +58,6 @@ class VersionReader:
         self._expected = 0
         self._subscriber: asyncio.Task[None] | None = None
 
-    @property
-    def pushed(self) -> bool:
-        """Whether versions are known from the subscription now (no round trip per read)."""
-        return self._pushed is not None
-
     async def read(self, namespaces: Sequence[str]) -> tuple[list[str], int]:
         """The namespaces' versions, and the stock feed's number read with them."""
         pushed = self._pushed

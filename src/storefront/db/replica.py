@@ -13,9 +13,6 @@ it, wherever it runs. Writes, orders, sync and admin never use the replica.
 import time
 from typing import Any, Protocol
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,6 +22,7 @@ from sqlalchemy.util import await_
 
 from storefront.logging import get_logger
 from storefront.metrics.registry import REPLICA_READS
+from storefront.redis_clients import fail_fast_client
 
 log = get_logger(__name__)
 _DATABASE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError, TimeoutError)
@@ -79,13 +77,7 @@ class RedisMarks:
 
     def __init__(self, url: str, prefix: str, timeout_seconds: float) -> None:
         self._key = f"{prefix}:replica:write-mark"
-        self._redis = Redis.from_url(
-            url,
-            socket_timeout=timeout_seconds,
-            socket_connect_timeout=timeout_seconds,
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=0,
-        )
+        self._redis = fail_fast_client(url, timeout_seconds)
         self._raise = self._redis.register_script(_RAISE_MARK)
 
     async def raise_to(self, lsn: int) -> None:
